@@ -1,0 +1,35 @@
+// Generator: the explicit, seeded source of randomness (xoshiro256**). Every random factory takes
+// one, so the same seed gives the same numbers on every machine and build; its state can be saved.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace minidl {
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 0) { manual_seed(seed); }
+
+  void manual_seed(uint64_t seed);
+  uint64_t next_u64();
+  double uniform();  // in [0, 1), 53 random bits
+  double normal();   // standard normal (Box-Muller; the second value is kept for the next call)
+  // Uniform integer in [0, n) without modulo bias.
+  uint64_t below(uint64_t n);
+
+  struct State {
+    std::array<uint64_t, 4> s;
+    bool has_spare;
+    double spare;
+  };
+  State state() const { return {s_, has_spare_, spare_}; }
+  void set_state(const State& state);
+
+ private:
+  std::array<uint64_t, 4> s_{};
+  bool has_spare_ = false;
+  double spare_ = 0.0;
+};
+
+}  // namespace minidl

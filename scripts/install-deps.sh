@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package minidl needs to build, test and run (idempotent).
+# Usage: scripts/install-deps.sh [--peer]   (--peer adds python3-torch for golden values and benchmarks)
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config       # toolchain
+  libopenblas-dev                 # GEMM (cblas_sgemm / cblas_dgemm)
+  libgtest-dev libgmock-dev       # unit tests
+  libbenchmark-dev                # micro-benchmarks in bench/
+  libcli11-dev                    # command-line parsing for the minidl CLI
+  libtomlplusplus-dev             # TOML configs
+  nlohmann-json3-dev              # JSON (summary.json, safetensors headers)
+  libfmt-dev                      # formatting (g++ 12 has no <format>)
+  zlib1g-dev                      # gzip IDX files (Fashion-MNIST)
+  gnuplot-nox                     # plots
+)
+if [[ "${1:-}" == "--peer" ]]; then
+  packages+=(python3-torch python3-numpy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,15 @@
+// Internal: the one place that calls OpenBLAS. gemm computes y = alpha op(a) op(b) + beta y on
+// raw row-major matrices, with transposes as flags.
+#pragma once
+
+#include <cstdint>
+
+namespace minidl::blas {
+
+// op(a): (m, k), op(b): (k, n), y: (m, n). lda/ldb are the row lengths of a and b as stored.
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* y, int64_t ldy);
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+          int64_t lda, const double* b, int64_t ldb, double beta, double* y, int64_t ldy);
+
+}  // namespace minidl::blas

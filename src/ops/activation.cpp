@@ -1,0 +1,117 @@
+// Activations: one forward loop and one fused backward loop each. (log-)softmax work on the
+// [outer, size, inner] view of the dim, subtracting the max first so large logits cannot overflow.
+#include "minidl/ops/activation.h"
+
+#include <cmath>
+
+#include "dispatch.h"
+#include "elementwise_kernels.h"
+#include "minidl/autograd/node.h"
+
+namespace minidl {
+
+using autograd::Grads;
+using detail::DimSplit;
+using detail::map;
+using detail::zip;
+
+Tensor relu(const Tensor& x) {
+  Tensor y = map("relu", x, [](auto v) { return v > 0 ? v : decltype(v)(0); });
+  return autograd::record("relu", y, {x}, [x](const Tensor& dy) {
+    return Grads{zip("relu_backward", dy, x, [](auto g, auto v) { return v > 0 ? g : decltype(g)(0); })};
+  });
+}
+
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  Tensor y = map("leaky_relu", x, [negative_slope](auto v) {
+    return v > 0 ? v : v * static_cast<decltype(v)>(negative_slope);
+  });
+  return autograd::record("leaky_relu", y, {x}, [x, negative_slope](const Tensor& dy) {
+    return Grads{zip("leaky_relu_backward", dy, x, [negative_slope](auto g, auto v) {
+      return v > 0 ? g : g * static_cast<decltype(g)>(negative_slope);
+    })};
+  });
+}
+
+Tensor sigmoid(const Tensor& x) {
+  // 1 / (1 + exp(-x)) overflows exp for x << 0 only harmlessly (to 1/inf = 0), and
+  // never produces NaN, so one formula serves both signs.
+  Tensor y = map("sigmoid", x, [](auto v) { return decltype(v)(1) / (decltype(v)(1) + std::exp(-v)); });
+  return autograd::record("sigmoid", y, {x}, [y = y.detach()](const Tensor& dy) {
+    return Grads{zip("sigmoid_backward", dy, y, [](auto g, auto s) { return g * s * (decltype(s)(1) - s); })};
+  });
+}
+
+Tensor tanh(const Tensor& x) {
+  Tensor y = map("tanh", x, [](auto v) { return std::tanh(v); });
+  return autograd::record("tanh", y, {x}, [y = y.detach()](const Tensor& dy) {
+    return Grads{zip("tanh_backward", dy, y, [](auto g, auto t) { return g * (decltype(t)(1) - t * t); })};
+  });
+}
+
+namespace {
+
+// For each softmax slice (o, i): calls f(pointer to element 0, stride) over the `size` elements.
+template <class F>
+void for_each_slice(const DimSplit& s, F f) {
+  for (int64_t o = 0; o < s.outer; ++o) {
+    for (int64_t i = 0; i < s.inner; ++i) f(o * s.size * s.inner + i, s.inner);
+  }
+}
+
+template <class T, bool kLog>
+void softmax_forward(const T* x, T* y, const DimSplit& s) {
+  for_each_slice(s, [&](int64_t base, int64_t stride) {
+    T m = x[base];
+    for (int64_t r = 1; r < s.size; ++r) m = std::max(m, x[base + r * stride]);
+    T total = 0;
+    for (int64_t r = 0; r < s.size; ++r) {
+      T e = std::exp(x[base + r * stride] - m);
+      if constexpr (!kLog) y[base + r * stride] = e;
+      total += e;
+    }
+    if constexpr (kLog) {
+      T log_total = m + std::log(total);
+      for (int64_t r = 0; r < s.size; ++r) y[base + r * stride] = x[base + r * stride] - log_total;
+    } else {
+      T inv = T(1) / total;
+      for (int64_t r = 0; r < s.size; ++r) y[base + r * stride] *= inv;
+    }
+  });
+}
+
+template <bool kLog>
+Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim) {
+  detail::check_defined(op, x);
+  int64_t d = wrap_dim(op, dim, x.dim());
+  DimSplit s = x.dim() ? detail::split_at(x.shape(), d) : DimSplit{};
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
+  detail::dispatch_float(op, x.dtype(), [&]<class T>() { softmax_forward<T, kLog>(x.data<T>(), y.data<T>(), s); });
+  return autograd::record(op, y, {x}, [y = y.detach(), s](const Tensor& dy) {
+    Tensor dx = Tensor::empty(dy.shape(), dy.dtype());
+    detail::dispatch_float("softmax_backward", dy.dtype(), [&]<class T>() {
+      const T *g = dy.data<T>(), *py = y.data<T>();
+      T* p = dx.data<T>();
+      for_each_slice(s, [&](int64_t base, int64_t stride) {
+        T dot = 0;
+        for (int64_t r = 0; r < s.size; ++r) {
+          int64_t k = base + r * stride;
+          dot += kLog ? g[k] : g[k] * py[k];
+        }
+        for (int64_t r = 0; r < s.size; ++r) {
+          int64_t k = base + r * stride;
+          // softmax: dx = y (dy - sum(dy y));  log_softmax: dx = dy - exp(y) sum(dy)
+          p[k] = kLog ? g[k] - std::exp(py[k]) * dot : py[k] * (g[k] - dot);
+        }
+      });
+    });
+    return Grads{dx};
+  });
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl<false>("softmax", x, dim); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl<true>("log_softmax", x, dim); }
+
+}  // namespace minidl

@@ -1,0 +1,155 @@
+// Matrix products. Everything goes through mm (2-D, transpose flags) or bmm (batched), whose
+// backward passes are again mm/bmm calls with flipped flags, so no transposed copy is ever made.
+#include "minidl/ops/matmul.h"
+
+#include <string>
+
+#include "blas.h"
+#include "dispatch.h"
+#include "minidl/autograd/node.h"
+#include "minidl/ops/reduce.h"
+#include "minidl/ops/view.h"
+
+namespace minidl {
+
+using autograd::Grads;
+
+namespace {
+
+// Rows and columns of op(x) for a matrix x of shape (..., r, c).
+struct MatrixDims {
+  int64_t rows, cols, ld;
+};
+MatrixDims op_dims(const Tensor& x, bool transpose) {
+  int64_t r = x.shape()[x.dim() - 2], c = x.shape()[x.dim() - 1];
+  return transpose ? MatrixDims{c, r, c} : MatrixDims{r, c, c};
+}
+
+[[noreturn]] void inner_mismatch(const char* op, const Tensor& a, const Tensor& b, int64_t ka, int64_t kb) {
+  throw ShapeError(std::string(op) + ": inner dimensions differ: a is " + to_string(a.shape()) + ", b is " +
+                   to_string(b.shape()) + " (a contributes " + std::to_string(ka) + ", b contributes " +
+                   std::to_string(kb) + ")");
+}
+
+// y[i] = op(a[i]) op(b[i]) for a: (B, ., .), b: (B, ., .); 2-D inputs are B = 1.
+Tensor batched_product(const char* op, const Tensor& a, bool ta, const Tensor& b, bool tb) {
+  detail::check_same_dtype(op, a, b);
+  if (a.dim() != b.dim() || (a.dim() != 2 && a.dim() != 3)) {
+    throw ShapeError(std::string(op) + ": expects two 2-D or two 3-D tensors, got a " + to_string(a.shape()) +
+                     " and b " + to_string(b.shape()));
+  }
+  int64_t batch = a.dim() == 3 ? a.shape()[0] : 1;
+  if (a.dim() == 3 && b.shape()[0] != batch) {
+    throw ShapeError(std::string(op) + ": batch sizes differ: a is " + to_string(a.shape()) + ", b is " +
+                     to_string(b.shape()));
+  }
+  MatrixDims da = op_dims(a, ta), db = op_dims(b, tb);
+  if (da.cols != db.rows) inner_mismatch(op, a, b, da.cols, db.rows);
+  Shape out = a.dim() == 3 ? Shape{batch, da.rows, db.cols} : Shape{da.rows, db.cols};
+  Tensor y = Tensor::empty(out, a.dtype());
+  detail::dispatch_float(op, a.dtype(), [&]<class T>() {
+    const T *pa = a.data<T>(), *pb = b.data<T>();
+    T* py = y.data<T>();
+    int64_t sa = da.rows * da.cols, sb = db.rows * db.cols, sy = da.rows * db.cols;
+    for (int64_t i = 0; i < batch; ++i) {
+      blas::gemm(ta, tb, da.rows, db.cols, da.cols, T(1), pa + i * sa, da.ld, pb + i * sb, db.ld, T(0), py + i * sy,
+                 db.cols);
+    }
+  });
+  return autograd::record(op, y, {a, b}, [a, ta, b, tb](const Tensor& dy) {
+    // y = op(a) op(b):  d op(a) = dy op(b)^T,  d op(b) = op(a)^T dy; a transposed input takes the
+    // transpose of its gradient, which is the same product with the operands swapped.
+    Tensor ga, gb;
+    if (a.requires_grad()) {
+      ga = ta ? batched_product("mm_backward", b, tb, dy, true) : batched_product("mm_backward", dy, false, b, !tb);
+    }
+    if (b.requires_grad()) {
+      gb = tb ? batched_product("mm_backward", dy, true, a, ta) : batched_product("mm_backward", a, !ta, dy, false);
+    }
+    return Grads{ga, gb};
+  });
+}
+
+}  // namespace
+
+Tensor mm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b) {
+  detail::check_same_dtype("mm", a, b);
+  if (a.dim() != 2 || b.dim() != 2) {
+    throw ShapeError("mm: expects 2-D tensors, got a " + to_string(a.shape()) + " and b " + to_string(b.shape()));
+  }
+  return batched_product("mm", a, transpose_a, b, transpose_b);
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  detail::check_same_dtype("matmul", a, b);
+  if (a.dim() == 0 || b.dim() == 0) {
+    throw ShapeError("matmul: both inputs need at least 1 dim, got a " + to_string(a.shape()) + " and b " +
+                     to_string(b.shape()));
+  }
+  int64_t ka = a.shape().back(), kb = b.dim() == 1 ? b.shape()[0] : b.shape()[b.dim() - 2];
+  if (ka != kb) inner_mismatch("matmul", a, b, ka, kb);
+
+  if (a.dim() == 1 && b.dim() == 1) return reshape(mm(reshape(a, {1, ka}), false, reshape(b, {kb, 1}), false), {});
+  if (a.dim() == 1 && b.dim() == 2) return reshape(mm(reshape(a, {1, ka}), false, b, false), {b.shape()[1]});
+  if (b.dim() == 1) {  // (..., M, K) (K) -> (..., M)
+    Shape out(std::vector<int64_t>(a.shape().begin(), a.shape().end() - 1));
+    return reshape(mm(reshape(a, {-1, ka}), false, reshape(b, {kb, 1}), false), out);
+  }
+  if (b.dim() == 2) {  // (..., M, K) (K, N): fold the batch into M, one GEMM
+    Shape out = a.shape();
+    out[out.dim() - 1] = b.shape()[1];
+    return reshape(mm(reshape(a, {-1, ka}), false, b, false), out);
+  }
+  // Both batched: batch dims must match.
+  bool same = a.dim() == b.dim();
+  for (int64_t d = 0; same && d < a.dim() - 2; ++d) same = a.shape()[d] == b.shape()[d];
+  if (!same) {
+    throw ShapeError("matmul: batch dims differ: a is " + to_string(a.shape()) + ", b is " + to_string(b.shape()) +
+                     " (batched matmul needs equal batch dims)");
+  }
+  int64_t m = a.shape()[a.dim() - 2], n = b.shape().back();
+  Shape out = a.shape();
+  out[out.dim() - 1] = n;
+  Tensor y = batched_product("matmul", reshape(a, {-1, m, ka}), false, reshape(b, {-1, kb, n}), false);
+  return reshape(y, out);
+}
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  detail::check_same_dtype("linear", x, w);
+  if (w.dim() != 2) throw ShapeError("linear: weight must be 2-D (out_features, in_features), got " + to_string(w.shape()));
+  int64_t out_features = w.shape()[0], in_features = w.shape()[1];
+  if (x.dim() == 0 || x.shape().back() != in_features) {
+    throw ShapeError("linear: input has " + std::to_string(x.dim() ? x.shape().back() : 0) + " features, expected " +
+                     std::to_string(in_features) + ": input is " + to_string(x.shape()) + ", weight is " +
+                     to_string(w.shape()));
+  }
+  if (b.defined()) {
+    detail::check_same_dtype("linear", x, b);
+    if (b.dim() != 1 || b.shape()[0] != out_features) {
+      throw ShapeError("linear: bias must have shape (" + std::to_string(out_features) + "), got " + to_string(b.shape()));
+    }
+  }
+  if (x.dim() != 2) {  // (..., in_features): fold leading dims into the batch
+    Shape out = x.shape();
+    out[out.dim() - 1] = out_features;
+    return reshape(linear(reshape(x, {-1, in_features}), w, b), out);
+  }
+  int64_t n = x.shape()[0];
+  Tensor y = Tensor::empty({n, out_features}, x.dtype());
+  detail::dispatch_float("linear", x.dtype(), [&]<class T>() {
+    T* py = y.data<T>();
+    if (b.defined()) {
+      const T* pb = b.data<T>();
+      for (int64_t i = 0; i < n; ++i) std::copy_n(pb, out_features, py + i * out_features);
+    }
+    blas::gemm(false, true, n, out_features, in_features, T(1), x.data<T>(), in_features, w.data<T>(), in_features,
+               b.defined() ? T(1) : T(0), py, out_features);
+  });
+  return autograd::record("linear", y, {x, w, b}, [x, w, b](const Tensor& dy) {
+    return Grads{x.requires_grad() ? mm(dy, false, w, false) : Tensor(),  // dx = dy w      (N, in)
+                 w.requires_grad() ? mm(dy, true, x, false) : Tensor(),   // dw = dy^T x    (out, in)
+                 b.defined() && b.requires_grad() ? sum(dy, {0}) : Tensor()};  // db = sum_n dy
+  });
+}
+
+}  // namespace minidl
