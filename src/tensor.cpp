@@ -228,6 +228,9 @@ Tensor from_values(const std::vector<V>& values, const Shape& shape, Dtype dtype
 Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype) {
   return from_values(values, shape, dtype);
 }
+Tensor tensor(std::initializer_list<double> values, const Shape& shape, Dtype dtype) {
+  return from_values(std::vector<double>(values), shape, dtype);
+}
 Tensor tensor(const std::vector<float>& values, const Shape& shape) { return from_values(values, shape, kFloat32); }
 Tensor tensor(const std::vector<int64_t>& values, const Shape& shape) { return from_values(values, shape, kInt64); }
 Tensor scalar_tensor(double value, Dtype dtype) {
@@ -368,7 +371,7 @@ std::string format_dim(const std::vector<double>& all, const Shape& shape, int64
     int64_t per_line = std::max<int64_t>(1, (kLineWidth - indent) / (f.width + 2));
     int64_t col = 0;
     for (size_t k = 0; k < idx.size(); ++k) {
-      std::string item = idx[k] < 0 ? "..." : f.format(all[base + idx[k]]);
+      std::string item = idx[k] < 0 ? " ..." : f.format(all[base + idx[k]]);  // PyTorch pads it so
       if (idx[k] >= 0) item = std::string(f.width - item.size(), ' ') + item;
       if (k) s += (col % per_line == 0) ? ",\n" + std::string(indent + 1, ' ') : ", ";
       s += item;

@@ -125,6 +125,8 @@ Tensor arange(double start, double end, double step = 1.0, Dtype dtype = kFloat3
 Tensor arange(int64_t end, Dtype dtype = kInt64);
 // From values; the shape defaults to 1-D. The values' count must match the shape.
 Tensor tensor(const std::vector<double>& values, const Shape& shape = {}, Dtype dtype = kFloat32);
+// Braced lists: tensor({1.0, 2.0}) is float32 (or `dtype`); for int64 pass a std::vector<int64_t>.
+Tensor tensor(std::initializer_list<double> values, const Shape& shape = {}, Dtype dtype = kFloat32);
 Tensor tensor(const std::vector<float>& values, const Shape& shape = {});
 Tensor tensor(const std::vector<int64_t>& values, const Shape& shape = {});
 Tensor scalar_tensor(double value, Dtype dtype = kFloat32);

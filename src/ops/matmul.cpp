@@ -70,6 +70,13 @@ Tensor batched_product(const char* op, const Tensor& a, bool ta, const Tensor& b
   });
 }
 
+// The product of all dims but the last: the rows of x folded into a matrix.
+int64_t leading_rows(const Tensor& x) {
+  int64_t rows = 1;
+  for (int64_t d = 0; d + 1 < x.dim(); ++d) rows *= x.shape()[d];
+  return rows;
+}
+
 }  // namespace
 
 Tensor mm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b) {
@@ -93,12 +100,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 1 && b.dim() == 2) return reshape(mm(reshape(a, {1, ka}), false, b, false), {b.shape()[1]});
   if (b.dim() == 1) {  // (..., M, K) (K) -> (..., M)
     Shape out(std::vector<int64_t>(a.shape().begin(), a.shape().end() - 1));
-    return reshape(mm(reshape(a, {-1, ka}), false, reshape(b, {kb, 1}), false), out);
+    return reshape(mm(reshape(a, {leading_rows(a), ka}), false, reshape(b, {kb, 1}), false), out);
   }
   if (b.dim() == 2) {  // (..., M, K) (K, N): fold the batch into M, one GEMM
     Shape out = a.shape();
     out[out.dim() - 1] = b.shape()[1];
-    return reshape(mm(reshape(a, {-1, ka}), false, b, false), out);
+    return reshape(mm(reshape(a, {leading_rows(a), ka}), false, b, false), out);
   }
   // Both batched: batch dims must match.
   bool same = a.dim() == b.dim();
@@ -110,7 +117,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   int64_t m = a.shape()[a.dim() - 2], n = b.shape().back();
   Shape out = a.shape();
   out[out.dim() - 1] = n;
-  Tensor y = batched_product("matmul", reshape(a, {-1, m, ka}), false, reshape(b, {-1, kb, n}), false);
+  int64_t batch = 1;
+  for (int64_t d = 0; d + 2 < a.dim(); ++d) batch *= a.shape()[d];
+  Tensor y = batched_product("matmul", reshape(a, {batch, m, ka}), false, reshape(b, {batch, kb, n}), false);
   return reshape(y, out);
 }
 
@@ -132,7 +141,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   if (x.dim() != 2) {  // (..., in_features): fold leading dims into the batch
     Shape out = x.shape();
     out[out.dim() - 1] = out_features;
-    return reshape(linear(reshape(x, {-1, in_features}), w, b), out);
+    return reshape(linear(reshape(x, {leading_rows(x), in_features}), w, b), out);
   }
   int64_t n = x.shape()[0];
   Tensor y = Tensor::empty({n, out_features}, x.dtype());

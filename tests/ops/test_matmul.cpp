@@ -1,0 +1,107 @@
+// matmul, mm with transpose flags and linear: against a plain-loop reference, gradchecks, errors.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "minidl/minidl.h"
+#include "support/gradcheck.h"
+
+namespace minidl {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::expect_gradients_match;
+using Inputs = std::vector<Tensor>;
+
+// The plain-loop reference that the BLAS path is tested against: y[i][j] = sum_k a[i][k] b[k][j].
+std::vector<double> reference_matmul(const Tensor& a, const Tensor& b) {
+  int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+  std::vector<double> va = a.to_vector(), vb = b.to_vector(), y(m * n, 0.0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j) y[i * n + j] += va[i * k + p] * vb[p * n + j];
+  return y;
+}
+
+void expect_near(const std::vector<double>& a, const std::vector<double>& b, double tol) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], tol) << "element " << i;
+}
+
+TEST(Matmul, MatchesThePlainLoopReference) {
+  Generator gen(0);
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    Tensor a = randn({7, 5}, gen, dtype), b = randn({5, 3}, gen, dtype);
+    expect_near(matmul(a, b).to_vector(), reference_matmul(a, b), 1e-5);
+    // Transpose flags give the products of transposed operands without copies.
+    expect_near(mm(a.t(), true, b, false).to_vector(), reference_matmul(a, b), 1e-5);
+    expect_near(mm(a, false, b.t(), true).to_vector(), reference_matmul(a, b), 1e-5);
+    expect_near(mm(b, true, a, true).to_vector(), reference_matmul(b.t(), a.t()), 1e-5);  // b^T a^T
+  }
+}
+
+TEST(Matmul, BatchedAndVectorForms) {
+  Generator gen(1);
+  Tensor a = randn({2, 3, 4}, gen), b = randn({2, 4, 5}, gen);
+  Tensor y = matmul(a, b);
+  EXPECT_EQ(y.shape(), Shape({2, 3, 5}));
+  expect_near(narrow(y, 0, 1, 1).reshape({3, 5}).to_vector(),
+              reference_matmul(narrow(a, 0, 1, 1).reshape({3, 4}), narrow(b, 0, 1, 1).reshape({4, 5})), 1e-5);
+  Tensor w = randn({4, 6}, gen);
+  EXPECT_EQ(matmul(a, w).shape(), Shape({2, 3, 6}));
+  Tensor v = randn({4}, gen);
+  EXPECT_EQ(matmul(a, v).shape(), Shape({2, 3}));
+  EXPECT_EQ(matmul(v, w).shape(), Shape({6}));
+  EXPECT_EQ(matmul(v, v).dim(), 0);
+  EXPECT_NEAR(matmul(v, v).item(), sum(v * v).item(), 1e-5);
+}
+
+TEST(Matmul, GradientsMatchFiniteDifferences) {
+  Generator gen(2);
+  auto r = [&](const Shape& s) { return randn(s, gen, kFloat64); };
+  expect_gradients_match([](const Inputs& in) { return matmul(in[0], in[1]); }, {r({3, 4}), r({4, 2})});
+  expect_gradients_match([](const Inputs& in) { return mm(in[0], true, in[1], false); }, {r({4, 3}), r({4, 2})});
+  expect_gradients_match([](const Inputs& in) { return mm(in[0], false, in[1], true); }, {r({3, 4}), r({2, 4})});
+  expect_gradients_match([](const Inputs& in) { return mm(in[0], true, in[1], true); }, {r({4, 3}), r({2, 4})});
+  expect_gradients_match([](const Inputs& in) { return matmul(in[0], in[1]); }, {r({2, 3, 4}), r({2, 4, 2})});
+  expect_gradients_match([](const Inputs& in) { return matmul(in[0], in[1]); }, {r({2, 3, 4}), r({4, 2})});
+  expect_gradients_match([](const Inputs& in) { return matmul(in[0], in[1]); }, {r({4}), r({4, 2})});
+  expect_gradients_match([](const Inputs& in) { return matmul(in[0], in[0]); }, {r({3, 3})});  // used twice
+  expect_gradients_match([](const Inputs& in) { return linear(in[0], in[1], in[2]); }, {r({5, 3}), r({4, 3}), r({4})});
+  expect_gradients_match([](const Inputs& in) { return linear(in[0], in[1]); }, {r({5, 3}), r({4, 3})});
+  expect_gradients_match([](const Inputs& in) { return linear(in[0], in[1], in[2]); },
+                         {r({2, 5, 3}), r({4, 3}), r({4})});
+}
+
+TEST(Linear, EqualsMatmulPlusBias) {
+  Generator gen(3);
+  Tensor x = randn({6, 3}, gen), w = randn({4, 3}, gen), b = randn({4}, gen);
+  expect_near(linear(x, w, b).to_vector(), (matmul(x, w.t()) + b).to_vector(), 1e-5);
+}
+
+TEST(Matmul, ErrorsNameBothShapes) {
+  try {
+    (void)matmul(ones({50, 24}), ones({25, 1}));
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("matmul: inner dimensions differ: a is (50, 24), b is (25, 1)"));
+  }
+  try {
+    (void)linear(ones({50, 24}), ones({25, 25}));
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("linear: input has 24 features, expected 25"));
+  }
+  EXPECT_THROW(linear(ones({5, 3}), ones({4, 3}), ones({5})), ShapeError);
+  EXPECT_THROW(matmul(ones({2, 3, 4}), ones({3, 4, 2})), ShapeError);
+  EXPECT_THROW(matmul(ones({2, 3}), ones({3, 2}, kFloat64)), DtypeError);
+  EXPECT_THROW(matmul(scalar_tensor(1.0), ones({1})), ShapeError);
+}
+
+TEST(Matmul, EmptyInnerDimensionGivesZeros) {
+  Tensor y = matmul(ones({3, 0}), ones({0, 2}));
+  EXPECT_EQ(y.shape(), Shape({3, 2}));
+  for (double v : y.to_vector()) EXPECT_EQ(v, 0.0);
+}
+
+}  // namespace
+}  // namespace minidl
