@@ -6,6 +6,7 @@
 
 #include "dispatch.h"
 #include "elementwise_kernels.h"
+#include "fast_math.h"
 #include "minidl/autograd/node.h"
 
 namespace minidl {
@@ -36,14 +37,14 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
 Tensor sigmoid(const Tensor& x) {
   // 1 / (1 + exp(-x)) overflows exp for x << 0 only harmlessly (to 1/inf = 0), and
   // never produces NaN, so one formula serves both signs.
-  Tensor y = map("sigmoid", x, [](auto v) { return decltype(v)(1) / (decltype(v)(1) + std::exp(-v)); });
+  Tensor y = map("sigmoid", x, [](auto v) { return decltype(v)(1) / (decltype(v)(1) + detail::exp(-v)); });
   return autograd::record("sigmoid", y, {x}, [y = y.detach()](const Tensor& dy) {
     return Grads{zip("sigmoid_backward", dy, y, [](auto g, auto s) { return g * s * (decltype(s)(1) - s); })};
   });
 }
 
 Tensor tanh(const Tensor& x) {
-  Tensor y = map("tanh", x, [](auto v) { return std::tanh(v); });
+  Tensor y = map("tanh", x, [](auto v) { return detail::tanh(v); });
   return autograd::record("tanh", y, {x}, [y = y.detach()](const Tensor& dy) {
     return Grads{zip("tanh_backward", dy, y, [](auto g, auto t) { return g * (decltype(t)(1) - t * t); })};
   });
@@ -66,7 +67,7 @@ void softmax_forward(const T* x, T* y, const DimSplit& s) {
     for (int64_t r = 1; r < s.size; ++r) m = std::max(m, x[base + r * stride]);
     T total = 0;
     for (int64_t r = 0; r < s.size; ++r) {
-      T e = std::exp(x[base + r * stride] - m);
+      T e = detail::exp(x[base + r * stride] - m);
       if constexpr (!kLog) y[base + r * stride] = e;
       total += e;
     }
@@ -101,7 +102,7 @@ Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim) {
         for (int64_t r = 0; r < s.size; ++r) {
           int64_t k = base + r * stride;
           // softmax: dx = y (dy - sum(dy y));  log_softmax: dx = dy - exp(y) sum(dy)
-          p[k] = kLog ? g[k] - std::exp(py[k]) * dot : py[k] * (g[k] - dot);
+          p[k] = kLog ? g[k] - detail::exp(py[k]) * dot : py[k] * (g[k] - dot);
         }
       });
     });

@@ -7,6 +7,7 @@
 
 #include "dispatch.h"
 #include "elementwise_kernels.h"
+#include "fast_math.h"
 #include "minidl/autograd/node.h"
 #include "minidl/ops/reduce.h"
 #include "minidl/ops/view.h"
@@ -172,7 +173,7 @@ Tensor neg(const Tensor& x) {
 }
 
 Tensor exp(const Tensor& x) {
-  Tensor y = map("exp", x, [](auto v) { return std::exp(v); });
+  Tensor y = map("exp", x, [](auto v) { return detail::exp(v); });
   return autograd::record("exp", y, {x}, [y = y.detach()](const Tensor& dy) { return Grads{mul(dy, y)}; });
 }
 
