@@ -1,0 +1,175 @@
+// gnuplot scripts for the run plots. Each script reads CSV files of its folder by relative name,
+// so the folder can be moved and redrawn.
+#include "plots.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace minidl::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kTerminal = "set terminal pngcairo size 1100,450 font 'DejaVu Sans,10'\n";
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) out.push_back(cell);
+  return out;
+}
+
+// metrics.csv -> curves_mean.csv: for each epoch, mean and std over runs of the error rates.
+// Returns the number of runs.
+int write_curve_means(const fs::path& dir) {
+  std::ifstream in(dir / "metrics.csv");
+  std::string line;
+  if (!std::getline(in, line)) return 0;
+  std::vector<std::string> header = split(line);
+  auto col = [&](const std::string& name) {
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == name) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  int c_run = col("run"), c_epoch = col("epoch"), c_train = col("train_accuracy"), c_test = col("test_accuracy");
+  if (c_run < 0 || c_epoch < 0 || c_train < 0 || c_test < 0) return 0;
+  std::map<long, std::vector<std::pair<double, double>>> by_epoch;  // epoch -> (train_err, test_err)
+  std::map<long, bool> runs;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells = split(line);
+    if (static_cast<int>(cells.size()) < static_cast<int>(header.size())) continue;
+    long epoch = std::stol(cells[c_epoch]);
+    runs[std::stol(cells[c_run])] = true;
+    double train = std::stod(cells[c_train]), test = cells[c_test].empty() ? NAN : std::stod(cells[c_test]);
+    by_epoch[epoch].emplace_back(1 - train, 1 - test);
+  }
+  std::ofstream out(dir / "curves_mean.csv");
+  out << "epoch,train_error_mean,train_error_std,test_error_mean,test_error_std,test_accuracy_mean\n";
+  for (const auto& [epoch, values] : by_epoch) {
+    double n = static_cast<double>(values.size()), mtr = 0, mte = 0, str = 0, ste = 0;
+    for (auto [tr, te] : values) {
+      mtr += tr / n;
+      mte += te / n;
+    }
+    for (auto [tr, te] : values) {
+      str += (tr - mtr) * (tr - mtr) / n;
+      ste += (te - mte) * (te - mte) / n;
+    }
+    out << epoch << ',' << mtr << ',' << std::sqrt(str) << ',' << mte << ',' << std::sqrt(ste) << ',' << 1 - mte
+        << '\n';
+  }
+  return static_cast<int>(runs.size());
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+std::string curves_script(int runs) {
+  std::ostringstream s;
+  s << "# Training curves: drawn by minidl from metrics.csv, iterations.csv and curves_mean.csv.\n"
+    << kTerminal << "set output 'curves.png'\n"
+    << "set datafile separator ','\nset key autotitle columnhead\nset grid\n"
+    << "set multiplot layout 1,2\n"
+    // Left: report 000's figure, train loss per iteration and test accuracy per epoch.
+    << "set title 'train loss per iteration" << (runs > 1 ? " (last run)" : "") << ", test accuracy per epoch'\n"
+    << "set xlabel 'epoch'\nset ylabel 'train loss'\nset logscale y\nset y2label 'test accuracy'\n"
+    << "set y2tics\nset ytics nomirror\nset key bottom left\n"
+    << "stats 'iterations.csv' using 1 nooutput\nlast_run = STATS_max\n"
+    << "plot 'iterations.csv' using ($1 == last_run ? $3 : 1/0):4 "
+       "with lines lc rgb '#1f77b4' title 'train loss', \\\n"
+    << "     'curves_mean.csv' using 1:6 axes x1y2 with linespoints pt 7 ps 0.5 lc rgb '#d62728' title 'test accuracy'\n"
+    << "unset logscale y\nunset y2label\nunset y2tics\nset ytics mirror\n"
+    // Right: train and test error per epoch, mean and one-std band over runs (report 003).
+    << "set title 'error per epoch" << (runs > 1 ? " (mean and std over " + std::to_string(runs) + " runs)" : "")
+    << "'\nset ylabel 'error rate'\nset key top right\nset logscale y\n"
+    << "plot 'curves_mean.csv' using 1:(max($2-$3, 1e-4)):($2+$3) with filledcurves fs transparent solid 0.2 "
+       "lc rgb '#1f77b4' notitle, \\\n"
+    << "     'curves_mean.csv' using 1:(max($2, 1e-4)) with lines lw 2 lc rgb '#1f77b4' title 'train error', \\\n"
+    << "     'curves_mean.csv' using 1:(max($4-$5, 1e-4)):($4+$5) with filledcurves fs transparent solid 0.2 "
+       "lc rgb '#d62728' notitle, \\\n"
+    << "     'curves_mean.csv' using 1:(max($4, 1e-4)) with lines lw 2 lc rgb '#d62728' title 'test error'\n"
+    << "unset multiplot\n";
+  return "max(a, b) = a > b ? a : b\n" + s.str();
+}
+
+std::string boundary_script() {
+  return "# Decision boundary over [0,1]^2 with the test points; misclassified points in red.\n"
+         "set terminal pngcairo size 650,600 font 'DejaVu Sans,10'\nset output 'boundary.png'\n"
+         "set datafile separator ','\nset size square\nset xrange [0:1]\nset yrange [0:1]\n"
+         "set xlabel 'x'\nset ylabel 'y'\nset title 'decision boundary and test points'\n"
+         "set palette defined (0 '#d6e4f5', 0.5 '#ffffff', 1 '#fddcb8')\nunset colorbox\n"
+         "set key outside bottom center horizontal\nset parametric\nset trange [0:2*pi]\n"
+         "r = 1/sqrt(2*pi)\n"
+         "plot 'boundary.csv' using 1:2:3 skip 1 with image notitle, \\\n"
+         "     0.5 + r*cos(t), 0.5 + r*sin(t) with lines lc rgb '#444444' dt 2 title 'true disk', \\\n"
+         "     'test_points.csv' skip 1 using ($3 == 0 && $4 == $3 ? $1 : 1/0):2 with points pt 7 ps 0.5 "
+         "lc rgb '#1f77b4' title 'class 0', \\\n"
+         "     'test_points.csv' skip 1 using ($3 == 1 && $4 == $3 ? $1 : 1/0):2 with points pt 7 ps 0.5 "
+         "lc rgb '#ff7f0e' title 'class 1', \\\n"
+         "     'test_points.csv' skip 1 using ($4 != $3 ? $1 : 1/0):2 with points pt 7 ps 0.9 "
+         "lc rgb '#e00000' title 'misclassified'\n";
+}
+
+std::string dataset_script() {
+  return "# The training set by class.\n"
+         "set terminal pngcairo size 600,600 font 'DejaVu Sans,10'\nset output 'dataset.png'\n"
+         "set datafile separator ','\nset size square\nset xrange [0:1]\nset yrange [0:1]\n"
+         "set xlabel 'x'\nset ylabel 'y'\nset title 'training set'\nset key outside bottom center horizontal\n"
+         "plot 'train_points.csv' skip 1 using ($3 == 0 ? $1 : 1/0):2 with points pt 7 ps 0.5 lc rgb '#1f77b4' "
+         "title 'class 0', \\\n"
+         "     'train_points.csv' skip 1 using ($3 == 1 ? $1 : 1/0):2 with points pt 7 ps 0.5 lc rgb '#ff7f0e' "
+         "title 'class 1'\n";
+}
+
+bool have_gnuplot() { return std::system("command -v gnuplot > /dev/null 2>&1") == 0; }
+
+}  // namespace
+
+std::vector<std::string> draw_plots(const std::string& dir_name, std::vector<std::string>& warnings) {
+  fs::path dir(dir_name);
+  std::vector<std::pair<std::string, std::string>> jobs;  // script, png
+  if (fs::exists(dir / "metrics.csv") && fs::exists(dir / "iterations.csv")) {
+    int runs = write_curve_means(dir);
+    if (runs > 0) {
+      write_file(dir / "curves.gp", curves_script(runs));
+      jobs.emplace_back("curves.gp", "curves.png");
+    }
+  }
+  if (fs::exists(dir / "boundary.csv") && fs::exists(dir / "test_points.csv")) {
+    write_file(dir / "boundary.gp", boundary_script());
+    jobs.emplace_back("boundary.gp", "boundary.png");
+  }
+  if (fs::exists(dir / "train_points.csv")) {
+    write_file(dir / "dataset.gp", dataset_script());
+    jobs.emplace_back("dataset.gp", "dataset.png");
+  }
+  std::vector<std::string> drawn;
+  if (jobs.empty()) return drawn;
+  if (!have_gnuplot()) {
+    warnings.push_back("gnuplot is not installed (apt-get install gnuplot-nox): the plot scripts are in " +
+                       dir.string() + ", run `minidl plot " + dir.string() + "` after installing it");
+    return drawn;
+  }
+  for (const auto& [script, png] : jobs) {
+    std::string cmd = "cd '" + dir.string() + "' && gnuplot " + script + " > gnuplot.log 2>&1";
+    if (std::system(cmd.c_str()) == 0 && fs::exists(dir / png)) {
+      drawn.push_back((dir / png).string());
+    } else {
+      warnings.push_back("gnuplot failed on " + (dir / script).string() + " (see " + (dir / "gnuplot.log").string() + ")");
+    }
+  }
+  std::error_code ec;
+  if (fs::exists(dir / "gnuplot.log") && fs::file_size(dir / "gnuplot.log", ec) == 0) fs::remove(dir / "gnuplot.log", ec);
+  return drawn;
+}
+
+}  // namespace minidl::cli

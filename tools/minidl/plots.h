@@ -1,0 +1,18 @@
+// The plots of a run, drawn by gnuplot from the data files the run wrote, through scripts kept
+// next to them (so a user can edit and redraw them; `minidl plot DIR` redraws all).
+//   metrics.csv, iterations.csv (run,iteration,epoch,loss) -> curves.png    (loss per iteration, accuracy and error per epoch)
+//   boundary.csv, test_points.csv -> boundary.png (decision boundary, misclassified in red)
+//   train_points.csv -> dataset.png
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace minidl::cli {
+
+// Writes the scripts (and curves_mean.csv, the per-epoch mean and std over runs) for every data
+// file present in `dir` and runs gnuplot on them. Returns the PNG files drawn; a missing gnuplot
+// or a failed script is a warning in `warnings`, never an error (the data files stay).
+std::vector<std::string> draw_plots(const std::string& dir, std::vector<std::string>& warnings);
+
+}  // namespace minidl::cli
