@@ -1,0 +1,82 @@
+// Activation modules: parameter-free wrappers of the ops in ops/activation.h, plus the reports'
+// "rectified tanh" under a clearer name, ShiftedTanh. Every one keeps x's shape.
+#pragma once
+
+#include <memory>
+
+#include "minidl/nn/module.h"
+
+namespace minidl::nn {
+
+// 0.5 (1 + tanh x): tanh shifted and scaled into (0, 1); equal to sigmoid(2x). Report 003 calls
+// it "rectified tanh", though nothing is rectified. Its derivative is 2 y (1 - y).
+Tensor shifted_tanh(const Tensor& x);
+
+class ReLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "ReLU"; }
+};
+
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(double negative_slope = 0.01) : negative_slope_(negative_slope) {}
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "LeakyReLU"; }
+  std::string extra_repr() const override;  // "negative_slope=0.1"
+  double negative_slope() const { return negative_slope_; }
+
+ private:
+  double negative_slope_;
+};
+
+class Tanh : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Tanh"; }
+};
+
+class Sigmoid : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Sigmoid"; }
+};
+
+class ShiftedTanh : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return shifted_tanh(x); }
+  std::string type_name() const override { return "ShiftedTanh"; }
+};
+
+// softmax along `dim` (no default: PyTorch's implicit dim is deprecated).
+class Softmax : public Module {
+ public:
+  explicit Softmax(int64_t dim) : dim_(dim) {}
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Softmax"; }
+  std::string extra_repr() const override { return "dim=" + std::to_string(dim_); }
+
+ private:
+  int64_t dim_;
+};
+
+class LogSoftmax : public Module {
+ public:
+  explicit LogSoftmax(int64_t dim) : dim_(dim) {}
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "LogSoftmax"; }
+  std::string extra_repr() const override { return "dim=" + std::to_string(dim_); }
+
+ private:
+  int64_t dim_;
+};
+
+std::shared_ptr<ReLU> relu();
+std::shared_ptr<LeakyReLU> leaky_relu(double negative_slope = 0.01);
+std::shared_ptr<Tanh> tanh();
+std::shared_ptr<Sigmoid> sigmoid();
+std::shared_ptr<ShiftedTanh> shifted_tanh();
+std::shared_ptr<Softmax> softmax(int64_t dim);
+std::shared_ptr<LogSoftmax> log_softmax(int64_t dim);
+
+}  // namespace minidl::nn

@@ -1,0 +1,36 @@
+// Loss functions (PyTorch's torch.nn.functional names and formulas), each with a fused backward
+// for input and target. The nn::*Loss modules wrap these.
+#pragma once
+
+#include <string>
+
+#include "minidl/tensor.h"
+
+namespace minidl {
+
+// none: one loss per element (per row for cross_entropy / nll_loss); sum; mean (the default).
+enum class Reduction { none, mean, sum };
+std::string to_string(Reduction reduction);  // "none", "mean", "sum"
+
+// input, target: the same shape (no broadcasting: PyTorch broadcasts (N, 1) against (N) with only
+// a warning, a classic silent bug; minidl throws a ShapeError) -> () or input's shape.
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);  // (x - y)^2
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);   // |x - y|; l1'(0) = 0
+// input: probabilities in [0, 1] (a ValueError otherwise). -(y log x + (1 - y) log(1 - x)), each
+// log clamped at -100 as PyTorch, so x = 0 or 1 gives a finite loss.
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);
+// input: logits. max(x, 0) - x y + log(1 + exp(-|x|)): stable for any |x|.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        Reduction reduction = Reduction::mean);
+
+// input: logits (N, C). target: int64 class indices (N), or float class probabilities (N, C)
+// (one-hot rows, for instance) -> () or (N). Computed as a fused, stable log_softmax + nll.
+// label_smoothing in [0, 1] mixes the target with the uniform distribution, as PyTorch 1.13:
+// q = (1 - label_smoothing) target + label_smoothing / C. 'mean' divides by N in both cases.
+// NOTE: no class weights and no ignore_index (every index must be in [0, C)).
+Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
+                     double label_smoothing = 0.0);
+// input: log-probabilities (N, C), target: int64 (N) -> -input[i, target[i]], () or (N).
+Tensor nll_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);
+
+}  // namespace minidl
