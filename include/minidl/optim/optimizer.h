@@ -154,7 +154,10 @@ class OptimizerOf : public Optimizer {
     std::vector<Tensor> all;
     for (const Group& g : groups) {
       validate(g.options);
-      if (g.params.empty()) throw ValueError(std::string(name) + ": a parameter group has no parameters");
+      if (g.params.empty()) {
+        throw ValueError(std::string(name) + (groups.size() == 1 ? ": got an empty parameter list"
+                                                                  : ": a parameter group has no parameters"));
+      }
       all.insert(all.end(), g.params.begin(), g.params.end());
     }
     detail::check_params(name, all);
@@ -183,7 +186,11 @@ class OptimizerOf : public Optimizer {
       detail::check_option_tensor(name_, prefix + key, t, numel_of(value));
       from_tensor(*t, value);
     });
-    validate_(o);  // the loaded options must be valid too
+    try {
+      validate_(o);  // the loaded options must be valid too
+    } catch (const ValueError& e) {
+      throw ValueError(std::string(name_) + ".load_state_dict: '" + prefix + "*': " + e.what());
+    }
   }
   void load_group_options(size_t group, const StateDict& dict, const std::string& prefix) override {
     groups_[group].options.visit([&](const char* key, auto& value) { from_tensor(dict.at(prefix + key), value); });
