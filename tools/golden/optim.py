@@ -158,6 +158,33 @@ def _schedulers():
     return out
 
 
+def _line_searches():
+    """torch.optim.lbfgs._strong_wolfe on the wavy 1-D f(x) = sin 3x + x^2 / 10 + cos(7x) / 2 along
+    -f'(x0), from several x0 and initial steps t0, chosen so that every branch of the bracketing
+    and zoom phases decides some case."""
+    from torch.optim.lbfgs import _strong_wolfe
+
+    def f(x):
+        x = x.detach().clone().requires_grad_()
+        y = torch.sin(3 * x[0]) + 0.1 * x[0] ** 2 + 0.5 * torch.cos(7 * x[0])
+        y.backward()
+        return float(y), x.grad
+
+    rows = {"x0": [], "t0": [], "t": [], "f": [], "g": [], "evals": []}
+    for x0v in [0.3, -0.4, 0.8, 2.0, -1.5]:
+        x0 = torch.tensor([x0v])
+        f0, g0 = f(x0)
+        d = -g0
+        for t0 in [1e-3, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0]:
+            fx, g, t, n = _strong_wolfe(lambda x, t, d: f(x + t * d), x0, t0, d, f0, g0, g0.dot(d))
+            for key, value in (("x0", x0v), ("t0", t0), ("t", float(t)), ("f", float(fx)), ("g", float(g[0])),
+                               ("evals", n)):
+                rows[key].append(value)
+    out = {key: torch.tensor(values) for key, values in rows.items()}
+    out["evals"] = out["evals"].to(torch.int64)
+    return out
+
+
 def generate(out_dir):
     torch.set_default_dtype(torch.float64)
     p = _problem()
@@ -169,6 +196,7 @@ def generate(out_dir):
         trajectories[name + "/loss"] = losses
     write(out_dir / "optim_trajectories.json", _nest(trajectories))
     write(out_dir / "optim_schedulers.json", _nest(_schedulers()))
+    write(out_dir / "optim_line_search.json", _line_searches())
 
 
 def _nest(flat):
