@@ -29,6 +29,9 @@ struct ParamGroup {
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
+  // Not copyable: a copy would share the state tensors (Tensor is a handle) with the original.
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
 
   // Re-evaluates the model: zero_grad, forward, backward; returns the loss.
   using Closure = std::function<Tensor()>;
@@ -64,8 +67,6 @@ class Optimizer {
 
  protected:
   explicit Optimizer(const char* name) : name_(name) {}
-  Optimizer(const Optimizer&) = default;
-  Optimizer& operator=(const Optimizer&) = default;
 
   // Per-parameter state vectors (each parallel to parameters()), named as in PyTorch's state.
   // An undefined tensor is absent state (SGD's momentum buffer before the first step); a
