@@ -33,6 +33,7 @@
 #include "minidl/ops/matmul.h"
 #include "minidl/ops/reduce.h"
 #include "minidl/ops/view.h"
+#include "minidl/optim.h"
 #include "minidl/random.h"
 #include "minidl/shape.h"
 #include "minidl/state_dict.h"

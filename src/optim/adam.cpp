@@ -1,0 +1,112 @@
+// Adam and AdamW share one fused kernel per parameter; `decoupled` selects AdamW's decay.
+// The operation order is PyTorch 1.13's single-tensor path, so float64 results agree to rounding.
+#include "minidl/optim/adam.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "../dispatch.h"
+
+namespace minidl::optim {
+
+namespace {
+
+struct AdamStep {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool amsgrad, decoupled;
+  int64_t t;  // the step number, counted from 1
+};
+
+template <class T>
+void adam_kernel(T* p, const T* grad, T* m, T* v, T* vmax, int64_t n, const AdamStep& s) {
+  const double bias_correction1 = 1 - std::pow(s.beta1, static_cast<double>(s.t));
+  const double bias_correction2 = 1 - std::pow(s.beta2, static_cast<double>(s.t));
+  const T neg_step_size = static_cast<T>(-(s.lr / bias_correction1));
+  const T bc2_sqrt = static_cast<T>(std::sqrt(bias_correction2));
+  const T b1 = static_cast<T>(s.beta1), b2 = static_cast<T>(s.beta2);
+  const T one_minus_b1 = static_cast<T>(1 - s.beta1), one_minus_b2 = static_cast<T>(1 - s.beta2);
+  const T eps = static_cast<T>(s.eps), wd = static_cast<T>(s.weight_decay);
+  const T shrink = static_cast<T>(1 - s.lr * s.weight_decay);
+  const bool l2 = !s.decoupled && s.weight_decay != 0, decay = s.decoupled;
+  for (int64_t j = 0; j < n; ++j) {
+    T g = l2 ? grad[j] + wd * p[j] : grad[j];
+    T x = decay ? p[j] * shrink : p[j];
+    T mj = m[j] * b1 + one_minus_b1 * g;
+    T vj = v[j] * b2 + one_minus_b2 * g * g;
+    m[j] = mj;
+    v[j] = vj;
+    T second = vj;
+    if (vmax) {
+      second = std::max(vmax[j], vj);
+      vmax[j] = second;
+    }
+    T denom = std::sqrt(second) / bc2_sqrt + eps;
+    p[j] = x + neg_step_size * mj / denom;
+  }
+}
+
+template <class Options>
+void validate_adam(const char* name, const Options& o) {
+  detail::require(o.lr >= 0, name, "lr", ">= 0", o.lr);
+  detail::require(o.eps >= 0, name, "eps", ">= 0", o.eps);
+  detail::require(o.betas[0] >= 0 && o.betas[0] < 1, name, "betas[0]", "in [0, 1)", o.betas[0]);
+  detail::require(o.betas[1] >= 0 && o.betas[1] < 1, name, "betas[1]", "in [0, 1)", o.betas[1]);
+  detail::require(o.weight_decay >= 0, name, "weight_decay", ">= 0", o.weight_decay);
+}
+
+// The step shared by Adam and AdamW over their (identical) state vectors.
+template <class Group>
+void adam_step(const char* name, std::vector<Tensor>& params, const std::vector<Group>& groups,
+               const std::vector<size_t>& begins, bool decoupled, std::vector<int64_t>& steps,
+               std::vector<Tensor>& exp_avg, std::vector<Tensor>& exp_avg_sq, std::vector<Tensor>& max_exp_avg_sq) {
+  for (size_t gi = 0; gi < groups.size(); ++gi) {
+    const auto& o = groups[gi].options;
+    for (size_t i = begins[gi]; i < begins[gi + 1]; ++i) {
+      Tensor& p = params[i];
+      Tensor grad = p.grad();
+      if (!grad.defined()) continue;
+      if (o.amsgrad && !max_exp_avg_sq[i].defined()) max_exp_avg_sq[i] = zeros(p.shape(), p.dtype());
+      AdamStep s{o.lr, o.betas[0], o.betas[1], o.eps, o.weight_decay, o.amsgrad, decoupled, ++steps[i]};
+      minidl::detail::dispatch_float(name, p.dtype(), [&]<class T>() {
+        adam_kernel<T>(p.data<T>(), grad.data<T>(), exp_avg[i].data<T>(), exp_avg_sq[i].data<T>(),
+                       o.amsgrad ? max_exp_avg_sq[i].data<T>() : nullptr, p.numel(), s);
+      });
+    }
+  }
+}
+
+void reset_adam(const std::vector<Tensor>& params, std::vector<int64_t>& steps, std::vector<Tensor>& exp_avg,
+                std::vector<Tensor>& exp_avg_sq, std::vector<Tensor>& max_exp_avg_sq) {
+  steps.assign(params.size(), 0);
+  exp_avg.clear();
+  exp_avg_sq.clear();
+  for (const Tensor& p : params) {
+    exp_avg.push_back(zeros(p.shape(), p.dtype()));
+    exp_avg_sq.push_back(zeros(p.shape(), p.dtype()));
+  }
+  max_exp_avg_sq.assign(params.size(), Tensor());
+}
+
+}  // namespace
+
+Adam::Adam(std::vector<Tensor> params, Options options) : Adam(std::vector<Group>{{std::move(params), options}}) {}
+Adam::Adam(std::vector<Group> groups) : OptimizerOf("Adam", std::move(groups), &Adam::validate) { reset(); }
+void Adam::validate(const Options& o) { validate_adam("Adam", o); }
+void Adam::reset() { reset_adam(params_, step_, exp_avg_, exp_avg_sq_, max_exp_avg_sq_); }
+void Adam::step() { adam_step("Adam", params_, groups_, begins_, false, step_, exp_avg_, exp_avg_sq_, max_exp_avg_sq_); }
+Optimizer::Slots Adam::state_slots() {
+  return {{{"exp_avg", &exp_avg_, true}, {"exp_avg_sq", &exp_avg_sq_, true}, {"max_exp_avg_sq", &max_exp_avg_sq_, false}},
+          {{"step", &step_}}};
+}
+
+AdamW::AdamW(std::vector<Tensor> params, Options options) : AdamW(std::vector<Group>{{std::move(params), options}}) {}
+AdamW::AdamW(std::vector<Group> groups) : OptimizerOf("AdamW", std::move(groups), &AdamW::validate) { reset(); }
+void AdamW::validate(const Options& o) { validate_adam("AdamW", o); }
+void AdamW::reset() { reset_adam(params_, step_, exp_avg_, exp_avg_sq_, max_exp_avg_sq_); }
+void AdamW::step() { adam_step("AdamW", params_, groups_, begins_, true, step_, exp_avg_, exp_avg_sq_, max_exp_avg_sq_); }
+Optimizer::Slots AdamW::state_slots() {
+  return {{{"exp_avg", &exp_avg_, true}, {"exp_avg_sq", &exp_avg_sq_, true}, {"max_exp_avg_sq", &max_exp_avg_sq_, false}},
+          {{"step", &step_}}};
+}
+
+}  // namespace minidl::optim

@@ -1,0 +1,164 @@
+// Dense BFGS: the inverse-Hessian update and the direction d = -H g inside the shared
+// quasi-Newton loop (quasi_newton.cpp).
+#include "minidl/optim/bfgs.h"
+
+#include <algorithm>
+
+#include "flat.h"
+#include "quasi_newton.h"
+
+namespace minidl::optim {
+
+bool bfgs_update(std::vector<double>& H, const std::vector<double>& s, const std::vector<double>& y, double eps) {
+  const size_t n = s.size();
+  const double ys = detail::dot(y, s);
+  if (!(ys > eps)) return false;
+  const double rho = 1 / ys;
+  // Expanded for symmetric H: H' = H - rho (s (Hy)^T + (Hy) s^T) + (rho^2 y^T H y + rho) s s^T.
+  std::vector<double> Hy(n, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    const double* row = &H[i * n];
+    double acc = 0;
+    for (size_t j = 0; j < n; ++j) acc += row[j] * y[j];
+    Hy[i] = acc;
+  }
+  const double yHy = detail::dot(y, Hy);
+  const double c = rho * rho * yHy + rho;
+  for (size_t i = 0; i < n; ++i) {
+    double* row = &H[i * n];
+    const double si = s[i], hyi = Hy[i];
+    for (size_t j = 0; j < n; ++j) row[j] += -rho * (si * Hy[j] + hyi * s[j]) + c * si * s[j];
+  }
+  return true;
+}
+
+BFGS::BFGS(std::vector<Tensor> params, Options options)
+    : OptimizerOf("BFGS", std::vector<Group>{{std::move(params), options}}, &BFGS::validate) {
+  Options& o = groups_[0].options;
+  if (o.max_eval == 0) o.max_eval = std::max<int64_t>(1, o.max_iter * 5 / 4);
+}
+
+void BFGS::validate(const Options& o) {
+  detail::require(o.lr >= 0, "BFGS", "lr", ">= 0", o.lr);
+  detail::require(o.max_iter >= 1, "BFGS", "max_iter", ">= 1", static_cast<double>(o.max_iter));
+  detail::require(o.max_eval >= 0, "BFGS", "max_eval", ">= 1 (or 0 for max_iter * 5 / 4)",
+                  static_cast<double>(o.max_eval));
+  detail::require(o.tolerance_grad >= 0, "BFGS", "tolerance_grad", ">= 0", o.tolerance_grad);
+  detail::require(o.tolerance_change >= 0, "BFGS", "tolerance_change", ">= 0", o.tolerance_change);
+  detail::require(o.c1 > 0 && o.c1 < 1, "BFGS", "c1", "in (0, 1)", o.c1);
+  detail::require(o.c2 > o.c1 && o.c2 < 1, "BFGS", "c2", "in (c1, 1)", o.c2);
+  detail::require(o.curvature_eps >= 0, "BFGS", "curvature_eps", ">= 0", o.curvature_eps);
+  int64_t ls = static_cast<int64_t>(o.line_search_fn);
+  detail::require(ls == 0 || ls == 1, "BFGS", "line_search_fn", "none or strong_wolfe", static_cast<double>(ls));
+}
+
+void BFGS::step() {
+  throw ValueError("BFGS: step() needs a closure that re-evaluates the loss: "
+                   "opt.step([&] { opt.zero_grad(); Tensor loss = ...; loss.backward(); return loss; })");
+}
+
+void BFGS::reset() {
+  state_ = {};
+  H_.clear();
+  updates_ = 0;
+}
+
+void BFGS::direction(const std::vector<double>& flat_grad) {
+  const size_t n = flat_grad.size();
+  if (state_.n_iter == 1) {
+    H_.assign(n * n, 0.0);
+    for (size_t i = 0; i < n; ++i) H_[i * n + i] = 1;
+    updates_ = 0;
+  } else {
+    std::vector<double> s(n), y(n);
+    for (size_t i = 0; i < n; ++i) {
+      s[i] = state_.d[i] * state_.t;
+      y[i] = flat_grad[i] - state_.prev_flat_grad[i];
+    }
+    const double ys = detail::dot(y, s);
+    if (ys > options().curvature_eps) {
+      if (updates_ == 0) {
+        const double scale = ys / detail::dot(y, y);
+        for (size_t i = 0; i < n; ++i) H_[i * n + i] = scale;
+      }
+      bfgs_update(H_, s, y, options().curvature_eps);
+      updates_ += 1;
+    }
+  }
+  state_.d.assign(n, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    const double* row = &H_[i * n];
+    double acc = 0;
+    for (size_t j = 0; j < n; ++j) acc += row[j] * flat_grad[j];
+    state_.d[i] = -acc;
+  }
+}
+
+Tensor BFGS::step(const Closure& closure) {
+  const Options& o = groups_[0].options;
+  detail::QuasiNewtonSettings settings{o.lr, o.max_iter, o.max_eval, o.tolerance_grad, o.tolerance_change,
+                                       o.line_search_fn == LineSearch::strong_wolfe, o.c1, o.c2};
+  return detail::quasi_newton_step(params_, closure, settings, state_,
+                                   [this](const std::vector<double>& g) { direction(g); });
+}
+
+StateDict BFGS::state_dict() const {
+  StateDict out;
+  const int64_t n = detail::total_numel(params_);
+  out.insert("state.0.func_evals", scalar_tensor(static_cast<double>(state_.func_evals), kInt64));
+  out.insert("state.0.n_iter", scalar_tensor(static_cast<double>(state_.n_iter), kInt64));
+  if (state_.n_iter > 0) {
+    out.insert("state.0.d", tensor(state_.d, {n}, kFloat64));
+    out.insert("state.0.t", scalar_tensor(state_.t, kFloat64));
+    out.insert("state.0.prev_flat_grad", tensor(state_.prev_flat_grad, {n}, kFloat64));
+    out.insert("state.0.prev_loss", scalar_tensor(state_.prev_loss, kFloat64));
+    out.insert("state.0.inverse_hessian", tensor(H_, {n, n}, kFloat64));
+    out.insert("state.0.updates", scalar_tensor(static_cast<double>(updates_), kInt64));
+  }
+  save_groups(out);
+  return out;
+}
+
+void BFGS::load_state_dict(const StateDict& dict) {
+  const int64_t n = detail::total_numel(params_);
+  std::vector<std::string> known;
+  auto expect = [&](const std::string& key, Dtype dtype, const Shape& shape) -> const Tensor& {
+    known.push_back(key);
+    const Tensor* t = dict.find(key);
+    if (!t) fail("missing '" + key + "'");
+    if (!t->defined() || t->dtype() != dtype || t->shape() != shape) {
+      fail("'" + key + "' must be " + to_string(dtype) + " " + to_string(shape) + ", got " +
+           (t->defined() ? to_string(t->dtype()) + " " + to_string(t->shape()) : std::string("undefined")));
+    }
+    return *t;
+  };
+  expect("state.0.func_evals", kInt64, {});
+  int64_t n_iter = static_cast<int64_t>(expect("state.0.n_iter", kInt64, {}).item());
+  if (n_iter > 0) {
+    expect("state.0.d", kFloat64, {n});
+    expect("state.0.t", kFloat64, {});
+    expect("state.0.prev_flat_grad", kFloat64, {n});
+    expect("state.0.prev_loss", kFloat64, {});
+    expect("state.0.inverse_hessian", kFloat64, {n, n});
+    expect("state.0.updates", kInt64, {});
+  }
+  for (const auto& [key, value] : dict) {
+    if (key.compare(0, 13, "param_groups.") == 0) continue;
+    if (std::find(known.begin(), known.end(), key) == known.end()) fail("unexpected key '" + key + "'");
+  }
+  check_groups(dict);
+  reset();
+  state_.func_evals = static_cast<int64_t>(dict.at("state.0.func_evals").item());
+  state_.n_iter = n_iter;
+  if (n_iter > 0) {
+    state_.d = dict.at("state.0.d").to_vector();
+    state_.t = dict.at("state.0.t").item();
+    state_.prev_flat_grad = dict.at("state.0.prev_flat_grad").to_vector();
+    state_.prev_loss = dict.at("state.0.prev_loss").item();
+    H_ = dict.at("state.0.inverse_hessian").to_vector();
+    updates_ = static_cast<int64_t>(dict.at("state.0.updates").item());
+  }
+  load_groups(dict);
+}
+
+}  // namespace minidl::optim

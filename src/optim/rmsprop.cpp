@@ -1,0 +1,85 @@
+// RMSprop: one fused loop per parameter, in PyTorch 1.13's operation order.
+#include "minidl/optim/rmsprop.h"
+
+#include <cmath>
+
+#include "../dispatch.h"
+
+namespace minidl::optim {
+
+RMSprop::RMSprop(std::vector<Tensor> params, Options options)
+    : RMSprop(std::vector<Group>{{std::move(params), options}}) {}
+
+RMSprop::RMSprop(std::vector<Group> groups) : OptimizerOf("RMSprop", std::move(groups), &RMSprop::validate) {
+  reset();
+}
+
+void RMSprop::validate(const Options& o) {
+  detail::require(o.lr >= 0, "RMSprop", "lr", ">= 0", o.lr);
+  detail::require(o.eps >= 0, "RMSprop", "eps", ">= 0", o.eps);
+  detail::require(o.momentum >= 0, "RMSprop", "momentum", ">= 0", o.momentum);
+  detail::require(o.weight_decay >= 0, "RMSprop", "weight_decay", ">= 0", o.weight_decay);
+  detail::require(o.alpha >= 0, "RMSprop", "alpha", ">= 0", o.alpha);
+}
+
+void RMSprop::reset() {
+  step_.assign(params_.size(), 0);
+  square_avg_.clear();
+  for (const Tensor& p : params_) square_avg_.push_back(zeros(p.shape(), p.dtype()));
+  momentum_buffer_.assign(params_.size(), Tensor());
+  grad_avg_.assign(params_.size(), Tensor());
+}
+
+namespace {
+
+template <class T>
+void rmsprop_kernel(T* p, const T* grad, T* sq, T* ga, T* buf, int64_t n, const RMSpropOptions& o) {
+  const T alpha = static_cast<T>(o.alpha), one_minus_alpha = static_cast<T>(1 - o.alpha);
+  const T eps = static_cast<T>(o.eps), wd = static_cast<T>(o.weight_decay), mu = static_cast<T>(o.momentum);
+  const T neg_lr = static_cast<T>(-o.lr);
+  const bool decay = o.weight_decay != 0;
+  for (int64_t j = 0; j < n; ++j) {
+    T g = decay ? grad[j] + wd * p[j] : grad[j];
+    T v = sq[j] * alpha + one_minus_alpha * g * g;
+    sq[j] = v;
+    T avg;
+    if (ga) {
+      T a = ga[j] * alpha + one_minus_alpha * g;
+      ga[j] = a;
+      avg = std::sqrt(v + T(-1) * a * a);
+    } else {
+      avg = std::sqrt(v);
+    }
+    avg = avg + eps;
+    if (buf) {
+      T b = buf[j] * mu + g / avg;
+      buf[j] = b;
+      p[j] = p[j] + neg_lr * b;
+    } else {
+      p[j] = p[j] + neg_lr * g / avg;
+    }
+  }
+}
+
+}  // namespace
+
+void RMSprop::step() {
+  for (size_t gi = 0; gi < groups_.size(); ++gi) {
+    const Options& o = groups_[gi].options;
+    for (size_t i = group_begin(gi); i < group_end(gi); ++i) {
+      Tensor& p = params_[i];
+      Tensor grad = p.grad();
+      if (!grad.defined()) continue;
+      ++step_[i];
+      if (o.momentum > 0 && !momentum_buffer_[i].defined()) momentum_buffer_[i] = zeros(p.shape(), p.dtype());
+      if (o.centered && !grad_avg_[i].defined()) grad_avg_[i] = zeros(p.shape(), p.dtype());
+      minidl::detail::dispatch_float("RMSprop", p.dtype(), [&]<class T>() {
+        rmsprop_kernel<T>(p.data<T>(), grad.data<T>(), square_avg_[i].data<T>(),
+                          o.centered ? grad_avg_[i].data<T>() : nullptr,
+                          o.momentum > 0 ? momentum_buffer_[i].data<T>() : nullptr, p.numel(), o);
+      });
+    }
+  }
+}
+
+}  // namespace minidl::optim
