@@ -56,6 +56,7 @@ std::string gz_message(const std::string& path, void* file, const char* what) {
   int code = 0;
   const char* message = zlib().error(static_cast<gzFile>(file), &code);
   std::string why = code == Z_ERRNO ? std::strerror(errno) : (message && *message ? message : "unknown zlib error");
+  if (why.compare(0, path.size() + 2, path + ": ") == 0) why.erase(0, path.size() + 2);  // zlib prefixes the path
   return path + ": " + what + ": " + why;
 }
 

@@ -71,7 +71,7 @@ IdxArray read_idx(const std::string& path, int expected_dims) {
     out.dims.push_back(size);
     numel *= size;  // at most (2^32)^4 would overflow; cap below before it matters
     if (numel > (uint64_t(1) << 40)) {
-      throw DataError(path + ": IDX dims " + dims_string(out.dims) + "... are implausibly large (over 2^40 elements)");
+      throw DataError(path + ": IDX dims " + dims_string(out.dims) + " are implausibly large (over 2^40 elements)");
     }
   }
   // Read in chunks: the vector grows only as far as the file goes.

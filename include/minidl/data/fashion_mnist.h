@@ -34,7 +34,8 @@ class FashionMnist : public Dataset {
 
   // Reads and validates both files of the split. A missing directory is a DataError that says
   // `apt-get install dataset-fashion-mnist`; any bad file is a DataError naming it.
-  explicit FashionMnist(FashionMnistOptions options = {});
+  FashionMnist() : FashionMnist(FashionMnistOptions{}) {}
+  explicit FashionMnist(FashionMnistOptions options);
 
   int64_t size() const override { return static_cast<int64_t>(labels_->size()); }
   // inputs float32 (B, 1, 28, 28) or (B, 784) in [0, 1] (or normalised); labels int64 (B).
