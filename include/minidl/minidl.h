@@ -23,6 +23,7 @@
 #include "minidl/allocator.h"
 #include "minidl/autograd/engine.h"
 #include "minidl/autograd/node.h"
+#include "minidl/data.h"
 #include "minidl/dtype.h"
 #include "minidl/error.h"
 #include "minidl/gradcheck.h"
