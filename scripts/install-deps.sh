@@ -14,6 +14,7 @@ packages=(
   libfmt-dev                      # formatting (g++ 12 has no <format>)
   zlib1g-dev                      # gzip IDX files (Fashion-MNIST)
   gnuplot-nox                     # plots
+  dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
 )
 if [[ "${1:-}" == "--peer" ]]; then
   packages+=(python3-torch python3-numpy)

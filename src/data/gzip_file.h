@@ -1,7 +1,5 @@
 // GzipFile: reads or writes a file through zlib's gz* API, which also reads uncompressed files
-// unchanged. zlib is linked directly when MINIDL_HAVE_ZLIB is defined (CMake links ZLIB::ZLIB);
-// otherwise libz.so.1 (Debian's zlib1g, always installed) is opened at run time with dlopen, so
-// the library builds without a link flag for it.
+// unchanged (zlib1g-dev).
 #pragma once
 
 #include <cstddef>

@@ -50,10 +50,6 @@ struct Net {
   }
 };
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& one_hot_targets) {
-  return -mean(sum(log_softmax(logits, 1) * one_hot_targets, {1}));
-}
-
 double accuracy(const Net& net, const Disk& data) {
   NoGradGuard no_grad;
   Tensor predicted = argmax(net.forward(data.x), 1);
