@@ -26,6 +26,7 @@
 #include "minidl/dtype.h"
 #include "minidl/error.h"
 #include "minidl/gradcheck.h"
+#include "minidl/io/checkpoint.h"
 #include "minidl/ops/activation.h"
 #include "minidl/ops/elementwise.h"
 #include "minidl/ops/index.h"
