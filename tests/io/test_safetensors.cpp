@@ -322,3 +322,29 @@ TEST(Safetensors, WriterRefusesWhatItCannotWriteFaithfully) {
 
 }  // namespace
 }  // namespace minidl
+
+namespace minidl {
+namespace {
+
+// The fuzzer's seed corpus is named for what each file is: valid_* must load, bad_* must be
+// refused with a CheckpointError (never another exception type).
+TEST(Safetensors, FuzzSeedCorpusIsWhatItsNamesSay) {
+  std::string folder = std::string(MINIDL_SOURCE_DIR) + "/fuzz/corpus";
+  int valid = 0, bad = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    std::string name = entry.path().filename().string();
+    std::string path = entry.path().string();
+    if (name.rfind("valid_", 0) == 0) {
+      EXPECT_NO_THROW(load_safetensors(path)) << name;
+      ++valid;
+    } else if (name.rfind("bad_", 0) == 0) {
+      EXPECT_THROW(load_safetensors(path), CheckpointError) << name;
+      ++bad;
+    }
+  }
+  EXPECT_GE(valid, 5);
+  EXPECT_GE(bad, 20);
+}
+
+}  // namespace
+}  // namespace minidl
