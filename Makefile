@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test sanitize bench clean
+.PHONY: all deps configure build run test sanitize bench fuzz clean
 
 all: build
 
@@ -34,5 +34,17 @@ sanitize: deps
 bench: build
 	for b in $(BUILD)/bench/bench_*; do OPENBLAS_NUM_THREADS=1 $$b; done
 
+# libFuzzer on the safetensors loader (fuzz/README.md); clang + libclang-rt-14-dev; not part of CI.
+FUZZ_SECONDS ?= 60
+fuzz:
+	dpkg-query -W -f='$${Status}\n' clang libclang-rt-14-dev 2>/dev/null | grep -c "install ok installed" | grep -qx 2 \
+	  || $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIDL_FUZZ=ON \
+	  -DMINIDL_BUILD_TESTS=OFF -DMINIDL_BUILD_BENCH=OFF -DMINIDL_BUILD_EXAMPLES=OFF
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_safetensors
+	mkdir -p build-fuzz/corpus
+	./build-fuzz/fuzz/fuzz_safetensors build-fuzz/corpus fuzz/corpus -dict=fuzz/safetensors.dict \
+	  -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1
+
 clean:
-	rm -rf $(BUILD) build-sanitize
+	rm -rf $(BUILD) build-sanitize build-fuzz

@@ -28,6 +28,8 @@
 #include "minidl/error.h"
 #include "minidl/gradcheck.h"
 #include "minidl/nn.h"
+#include "minidl/io/checkpoint.h"
+#include "minidl/io/config.h"
 #include "minidl/ops/activation.h"
 #include "minidl/ops/elementwise.h"
 #include "minidl/ops/index.h"

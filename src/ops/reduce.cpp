@@ -105,7 +105,7 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   detail::check_defined("sum", x);
   std::vector<int64_t> d = reduce_dims("sum", x, dims);
   Tensor y = sum_forward(x.detach(), d).detach().reshape(reduced_shape(x.shape(), d, keepdim));
-  return autograd::record("sum", y, {x}, [xs = x.shape(), d, keepdim](const Tensor& dy) {
+  return autograd::record("sum", y, {x}, [xs = x.shape(), d](const Tensor& dy) {
     return Grads{broadcast_to(reshape(dy, reduced_shape(xs, d, true)), xs)};
   });
 }
@@ -154,7 +154,7 @@ MaxResult max(const Tensor& x, int64_t dim, bool keepdim) {
       }
     }
   });
-  values = autograd::record("max", values, {x}, [xs = x.shape(), d, s, indices](const Tensor& dy) {
+  values = autograd::record("max", values, {x}, [xs = x.shape(), s, indices](const Tensor& dy) {
     Tensor dx = zeros(xs, dy.dtype());
     dispatch_float("max_backward", dy.dtype(), [&]<class T>() {
       const T* g = dy.data<T>();
