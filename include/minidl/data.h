@@ -13,3 +13,4 @@
 #include "minidl/data/loader.h"
 #include "minidl/data/metrics.h"
 #include "minidl/data/standardizer.h"
+#include "minidl/data/subset.h"

@@ -97,7 +97,7 @@ const std::vector<KeySpec>& schema() {
     KeySpec layers = spec("model.layers", Type::TableArray);
     k.push_back(layers);
     k.push_back(str("model.init", "pytorch_default",
-                    {"pytorch_default", "pytorch_default_sqrt3", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+                    {"pytorch_default", "pytorch_default_scaled", "xavier_uniform", "xavier_normal", "kaiming_uniform",
                      "kaiming_normal", "normal"}));
     k.push_back(number("model.init_std", 1.0, 0, true));
     k.push_back(number("model.bias_std", 0.0, 0));
@@ -170,7 +170,7 @@ const std::map<std::string, std::map<std::string, LayerOption>>& layer_types() {
       {"sigmoid", {}},
       {"identity", {}},
       {"flatten", {}},
-      {"rectified_tanh", {}},
+      {"shifted_tanh", {}},
       {"leaky_relu", {{"negative_slope", {Type::Float, false}}}},
       {"softmax", {{"dim", {Type::Integer, false}}}},
       {"log_softmax", {{"dim", {Type::Integer, false}}}},

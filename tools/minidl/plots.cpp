@@ -77,7 +77,7 @@ std::string curves_script(int runs) {
   std::ostringstream s;
   s << "# Training curves: drawn by minidl from metrics.csv, iterations.csv and curves_mean.csv.\n"
     << kTerminal << "set output 'curves.png'\n"
-    << "set datafile separator ','\nset key autotitle columnhead\nset grid\n"
+    << "set datafile separator ','\nset key autotitle columnhead\nset grid\nset format y '%g'\n"
     << "set multiplot layout 1,2\n"
     // Left: report 000's figure, train loss per iteration and test accuracy per epoch.
     << "set title 'train loss per iteration" << (runs > 1 ? " (last run)" : "") << ", test accuracy per epoch'\n"

@@ -27,6 +27,8 @@ class Dropout : public Module {
   std::string type_name() const override { return "Dropout"; }
   std::string extra_repr() const override;  // "p=0.5"
   double p() const { return p_; }
+  // The mask generator (its state goes into training checkpoints, for an exact resume).
+  Generator& generator() const { return *gen_; }
 
  private:
   double p_;

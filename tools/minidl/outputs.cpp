@@ -1,0 +1,119 @@
+// The files of a run folder.
+#include "outputs.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "minidl/io/atomic_file.h"
+
+namespace minidl::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string num(double v) {
+  if (std::isnan(v)) return "";
+  std::ostringstream os;
+  os << std::setprecision(9) << v;
+  return os.str();
+}
+}  // namespace
+
+RunDir::RunDir(const std::string& dir, bool resume) : dir_(dir) {
+  fs::create_directories(dir_);
+  bool fresh = !resume || !fs::exists(file("metrics.csv"));
+  auto mode = fresh ? std::ios::out : std::ios::app;
+  metrics_.open(file("metrics.csv"), mode);
+  iterations_.open(file("iterations.csv"), mode);
+  if (!metrics_ || !iterations_) throw DataError(dir_ + ": cannot write the run's files: " + std::strerror(errno));
+  if (fresh) {
+    metrics_ << "run,epoch,train_loss,train_accuracy,val_loss,val_accuracy,test_loss,test_accuracy,lr,seconds\n";
+    iterations_ << "run,iteration,epoch,loss\n";
+    flush();
+  }
+}
+
+void RunDir::add_epoch(const EpochRow& r) {
+  metrics_ << r.run << ',' << r.epoch << ',' << num(r.train_loss) << ',' << num(r.train_accuracy) << ','
+           << num(r.val_loss) << ',' << num(r.val_accuracy) << ',' << num(r.test_loss) << ',' << num(r.test_accuracy)
+           << ',' << num(r.lr) << ',' << num(r.seconds) << '\n';
+  flush();
+}
+
+void RunDir::add_iteration(int64_t run, int64_t iteration, double epoch, double loss) {
+  iterations_ << run << ',' << iteration << ',' << num(epoch) << ',' << num(loss) << '\n';
+}
+
+void RunDir::flush() {
+  metrics_.flush();
+  iterations_.flush();
+}
+
+void RunDir::write_disk_plot_data(Run& run) {
+  const Data& d = run.data();
+  if (!d.is_disk) return;
+  nn::Module& model = run.model();
+  bool was_training = model.is_training();
+  model.eval();
+  NoGradGuard no_grad;
+  // The network sees the features the run trained on: (x, y) or (x, y, x^2 + y^2), standardised.
+  bool baseline = d.input_shape[0] == 3;
+  auto features = [&](const Tensor& points) {
+    Tensor f = baseline ? data::baseline_features(points) : points;
+    return d.standardizer ? d.standardizer->transform(f) : f;
+  };
+  auto predictions = [&](const Tensor& points) {
+    return data::predict(model(features(points)), run.objective().output_kind);
+  };
+  {
+    std::ofstream out(file("train_points.csv"));
+    out << "x,y,label\n";
+    for (int64_t i = 0; i < d.train_points.size(0); ++i) {
+      out << d.train_points.at({i, 0}) << ',' << d.train_points.at({i, 1}) << ',' << d.train_labels.at({i}) << '\n';
+    }
+  }
+  {
+    Tensor predicted = predictions(d.test_points);
+    std::ofstream out(file("test_points.csv"));
+    out << "x,y,label,predicted\n";
+    for (int64_t i = 0; i < d.test_points.size(0); ++i) {
+      out << d.test_points.at({i, 0}) << ',' << d.test_points.at({i, 1}) << ',' << d.test_labels.at({i}) << ','
+          << predicted.at({i}) << '\n';
+    }
+  }
+  {
+    constexpr int64_t kGrid = 100;
+    Tensor grid = Tensor::empty({kGrid * kGrid, 2});
+    float* g = grid.data<float>();
+    for (int64_t i = 0; i < kGrid; ++i) {
+      for (int64_t j = 0; j < kGrid; ++j) {
+        g[2 * (i * kGrid + j)] = static_cast<float>((j + 0.5) / kGrid);
+        g[2 * (i * kGrid + j) + 1] = static_cast<float>((i + 0.5) / kGrid);
+      }
+    }
+    Tensor predicted = predictions(grid);
+    std::ofstream out(file("boundary.csv"));
+    out << "x,y,class\n";
+    for (int64_t k = 0; k < kGrid * kGrid; ++k) out << g[2 * k] << ',' << g[2 * k + 1] << ',' << predicted.at({k}) << '\n';
+  }
+  model.train(was_training);
+}
+
+void RunDir::write_summary(const nlohmann::json& summary) {
+  write_file_atomically(file("summary.json"), summary.dump(2) + "\n");
+}
+
+std::string default_run_dir(const std::string& config_path) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  std::ostringstream os;
+  os << "runs/" << fs::path(config_path).stem().string() << "-" << std::put_time(&tm, "%Y%m%d-%H%M%S");
+  return os.str();
+}
+
+}  // namespace minidl::cli

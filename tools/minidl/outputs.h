@@ -1,0 +1,45 @@
+// RunDir: the files a `minidl train` writes in its output folder. CSV files are appended and
+// flushed as training goes, so a crashed or interrupted run still leaves its curves; the summary
+// is written atomically, last.
+#pragma once
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "trainer.h"
+
+namespace minidl::cli {
+
+struct EpochRow {
+  int64_t run, epoch;
+  double train_loss, train_accuracy, val_loss, val_accuracy, test_loss, test_accuracy, lr, seconds;
+};
+
+class RunDir {
+ public:
+  // Opens `dir` for a new run (created if missing) or, with `resume`, for appending.
+  RunDir(const std::string& dir, bool resume);
+
+  const std::string& path() const { return dir_; }
+  std::string file(const std::string& name) const { return dir_ + "/" + name; }
+
+  void add_epoch(const EpochRow& row);
+  void add_iteration(int64_t run, int64_t iteration, double epoch, double loss);
+  void flush();
+
+  // Data files of the plots: the training set, the test points with their predictions, and the
+  // decision function over a 100 x 100 grid of [0,1]^2 (2-D disk inputs only).
+  void write_disk_plot_data(Run& run);
+  // summary.json, atomically.
+  void write_summary(const nlohmann::json& summary);
+
+ private:
+  std::string dir_;
+  std::ofstream metrics_, iterations_;
+};
+
+// "runs/disk-20261123-193012" for configs/disk.toml.
+std::string default_run_dir(const std::string& config_path);
+
+}  // namespace minidl::cli

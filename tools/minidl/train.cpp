@@ -1,0 +1,412 @@
+// `minidl train`: builds everything from the config before writing anything, trains each run,
+// evaluates every epoch, checkpoints for --resume, and writes the run folder.
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.h"
+#include "minidl/io/checkpoint.h"
+#include "minidl/threads.h"
+#include "outputs.h"
+#include "plots.h"
+#include "progress.h"
+#include "trainer.h"
+
+namespace minidl::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+volatile std::sig_atomic_t g_signals = 0;
+
+void on_signal(int) {
+  // First signal: finish the current step, checkpoint, exit 130. Second: exit at once.
+  if (g_signals > 0) std::_Exit(kInterrupted);
+  g_signals = 1;
+}
+
+struct SignalGuard {
+  SignalGuard() {
+    g_signals = 0;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+  }
+  ~SignalGuard() {
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+  }
+};
+
+struct RunResult {
+  uint64_t seed = 0;
+  int64_t epochs = 0;
+  double train_seconds = 0;
+  Evaluation train, test, val;
+  bool has_val = false;
+};
+
+json result_json(const RunResult& r, int64_t train_size) {
+  json j;
+  j["seed"] = r.seed;
+  j["epochs"] = r.epochs;
+  j["train_accuracy"] = r.train.accuracy;
+  j["train_loss"] = r.train.loss;
+  j["test_accuracy"] = r.test.accuracy;
+  j["test_loss"] = r.test.loss;
+  if (r.has_val) {
+    j["val_accuracy"] = r.val.accuracy;
+    j["val_loss"] = r.val.loss;
+  }
+  j["train_seconds"] = r.train_seconds;
+  j["epochs_per_second"] = r.train_seconds > 0 ? static_cast<double>(r.epochs) / r.train_seconds : 0.0;
+  j["samples_per_second"] =
+      r.train_seconds > 0 ? static_cast<double>(r.epochs * train_size) / r.train_seconds : 0.0;
+  std::vector<std::vector<int64_t>> confusion;
+  int64_t c = r.test.confusion.num_classes();
+  for (int64_t t = 0; t < c; ++t) {
+    std::vector<int64_t> row;
+    for (int64_t p = 0; p < c; ++p) row.push_back(r.test.confusion.count(t, p));
+    confusion.push_back(row);
+  }
+  j["confusion"] = confusion;
+  return j;
+}
+
+double mean_of(const json& runs, const char* key) {
+  double s = 0;
+  for (const auto& r : runs) s += r[key].is_number() ? r[key].get<double>() : NAN;
+  return runs.empty() ? NAN : s / static_cast<double>(runs.size());
+}
+
+double std_of(const json& runs, const char* key) {
+  if (runs.size() < 2) return 0.0;
+  double m = mean_of(runs, key), s = 0;
+  for (const auto& r : runs) s += (r[key].get<double>() - m) * (r[key].get<double>() - m);
+  return std::sqrt(s / static_cast<double>(runs.size() - 1));  // sample std over runs
+}
+
+// The summary of all runs: means over runs, the confusion matrix summed over runs.
+json summary_json(const json& runs, const std::string& config, int64_t parameters,
+                  const std::vector<std::string>& class_names) {
+  json s;
+  s["schema_version"] = 1;
+  s["config"] = config;
+  for (const char* key : {"test_accuracy", "train_accuracy", "test_loss", "train_loss", "train_seconds",
+                          "epochs_per_second", "samples_per_second"}) {
+    s[key] = mean_of(runs, key);
+  }
+  s["test_accuracy_std"] = std_of(runs, "test_accuracy");
+  if (!runs.empty() && runs[0].contains("val_accuracy")) s["val_accuracy"] = mean_of(runs, "val_accuracy");
+  s["parameters"] = parameters;
+  std::vector<std::vector<int64_t>> confusion;
+  for (const auto& r : runs) {
+    auto c = r["confusion"].get<std::vector<std::vector<int64_t>>>();
+    if (confusion.empty()) confusion.assign(c.size(), std::vector<int64_t>(c.size(), 0));
+    for (size_t i = 0; i < c.size(); ++i)
+      for (size_t k = 0; k < c.size(); ++k) confusion[i][k] += c[i][k];
+  }
+  s["confusion"] = confusion;
+  std::vector<double> per_class;
+  for (size_t i = 0; i < confusion.size(); ++i) {
+    int64_t total = 0;
+    for (int64_t v : confusion[i]) total += v;
+    per_class.push_back(total ? static_cast<double>(confusion[i][i]) / static_cast<double>(total) : 0.0);
+  }
+  s["per_class_accuracy"] = per_class;
+  s["class_names"] = class_names;
+  s["runs"] = runs;
+  return s;
+}
+
+// The final model of a run, with its standardisation statistics ("standardizer.mean", ".std").
+void save_model(Run& run, const std::string& path, const std::string& config_toml) {
+  StateDict state = run.model().state_dict();
+  if (run.data().standardizer) state.merge(run.data().standardizer->state_dict(), "standardizer.");
+  save(state, path, {{"config", config_toml}});
+}
+
+// Keeps the rows of a CSV (after its header) for which keep(cells) holds: the rows written after
+// the checkpoint being resumed from are dropped, so they are not there twice.
+void filter_csv(const std::string& path, const std::function<bool(const std::vector<std::string>&)>& keep) {
+  std::ifstream in(path);
+  std::string header, line, kept;
+  if (!std::getline(in, header)) return;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    if (keep(cells)) kept += line + "\n";
+  }
+  in.close();
+  std::ofstream out(path, std::ios::trunc);
+  out << header << "\n" << kept;
+}
+
+bool non_empty_dir(const std::string& dir) {
+  return fs::exists(dir) && (!fs::is_directory(dir) || !fs::is_empty(dir));
+}
+
+}  // namespace
+
+std::string default_config_path() {
+  if (fs::exists("configs/disk.toml")) return "configs/disk.toml";
+  return std::string(MINIDL_SOURCE_DIR) + "/configs/disk.toml";
+}
+
+int train_command(const TrainArgs& args) {
+  // ---- everything that can be wrong with the request is found before anything is written ----
+  std::string dir = args.resume.empty() ? (args.out.empty() ? "" : args.out) : args.resume;
+  std::optional<io::Config> config;
+  Checkpoint resume_from;
+  std::string config_name;
+  int64_t runs = args.runs, seed0 = 0;
+  json completed = json::array();
+  try {
+    if (!args.resume.empty()) {
+      std::string ckpt = dir + "/checkpoint.safetensors";
+      if (!fs::exists(ckpt)) {
+        std::cerr << "minidl train: --resume " << dir << ": no checkpoint.safetensors there (is it a run folder?)\n";
+        return kUsageError;
+      }
+      resume_from = load_checkpoint(ckpt);
+      config_name = resume_from.metadata.at("config_name");
+      config = io::Config::parse(resume_from.metadata.at("config"), config_name);
+      runs = resume_from.counters.at("runs");
+      seed0 = resume_from.counters.at("seed");
+      completed = json::parse(resume_from.metadata.at("completed_runs"));
+    } else {
+      config_name = args.config.empty() ? default_config_path() : args.config;
+      config = io::Config::load(config_name, args.sets);
+      seed0 = args.seed ? *args.seed : config->get_int("train.seed");
+      if (dir.empty()) dir = default_run_dir(config_name);
+      if (non_empty_dir(dir)) {
+        std::cerr << "minidl train: --out " << dir
+                  << " exists and is not empty; choose another folder, remove it, or continue it with --resume\n";
+        return kUsageError;
+      }
+    }
+    if (runs < 1) {
+      std::cerr << "minidl train: --runs must be >= 1, got " << runs << "\n";
+      return kUsageError;
+    }
+    if (args.threads < 1) {
+      std::cerr << "minidl train: --threads must be >= 1, got " << args.threads << "\n";
+      return kUsageError;
+    }
+    for (const std::string& w : config->warnings()) std::cerr << "warning: " << w << "\n";
+  } catch (const ConfigError& e) {
+    std::cerr << "minidl train: " << e.what() << "\n";
+    return kUsageError;
+  } catch (const std::exception& e) {
+    std::cerr << "minidl train: " << e.what() << "\n";
+    return kRuntimeError;
+  }
+  set_num_threads(args.threads);
+  const io::Config& cfg = *config;
+  int64_t epochs = cfg.get_int("train.epochs");
+  int64_t first_run = args.resume.empty() ? 0 : resume_from.counters.at("run");
+
+  // Build the first run (data, model, loss, optimizer) and push one batch through it: a model
+  // that does not fit the data is a config error, reported before the folder exists.
+  std::unique_ptr<Run> run;
+  try {
+    run = std::make_unique<Run>(cfg, first_run, static_cast<uint64_t>(seed0 + first_run));
+    NoGradGuard no_grad;
+    data::Batch probe = run->data().train->get_batch(arange(std::min<int64_t>(2, run->data().train->size())));
+    run->objective().loss(run->model()(probe.inputs), probe);
+    run->model().train();
+  } catch (const ConfigError& e) {
+    std::cerr << "minidl train: " << e.what() << "\n";
+    return kUsageError;
+  } catch (const ShapeError& e) {
+    std::cerr << "minidl train: " << config_name << ": the model does not fit the data:\n" << e.what() << "\n";
+    return kUsageError;
+  } catch (const ValueError& e) {
+    std::cerr << "minidl train: " << config_name << ": " << e.what() << "\n";
+    return kUsageError;
+  } catch (const std::exception& e) {
+    std::cerr << "minidl train: " << e.what() << "\n";
+    return kRuntimeError;
+  }
+
+  try {
+    RunDir out(dir, !args.resume.empty());
+    std::string config_toml = cfg.to_toml();
+    if (args.resume.empty()) {
+      std::ofstream(out.file("config.toml")) << "# The effective config of this run (" << config_name << " and --set)\n"
+                                             << config_toml;
+    }
+    double checkpoint_seconds = cfg.get_float("train.checkpoint_seconds");
+    int64_t patience = cfg.get_int("train.early_stopping_patience");
+    int64_t parameters = 0;
+    for (const Tensor& p : run->model().parameters()) parameters += p.numel();
+    int64_t train_size = run->data().train->size();
+    Progress progress(Progress::detect(args.quiet), runs, epochs, run->batches_per_epoch());
+    if (!args.quiet) {
+      std::cout << "minidl train " << config_name << ": " << runs << (runs == 1 ? " run" : " runs") << " of " << epochs
+                << " epochs, " << parameters << " parameters, " << run->objective().repr << ", "
+                << cfg.get_string("optimizer.name") << ", writing " << dir << "\n";
+    }
+    SignalGuard signals;
+    double train_seconds = 0, best_val = INFINITY;
+    int64_t iteration = 0, bad_epochs = 0;
+    if (!args.resume.empty()) {  // continue exactly where the checkpoint left
+      run->load_state(resume_from.parts);
+      train_seconds = std::stod(resume_from.metadata.at("train_seconds"));
+      best_val = std::stod(resume_from.metadata.at("best_val"));
+      iteration = resume_from.counters.at("iteration");
+      bad_epochs = resume_from.counters.at("bad_epochs");
+      int64_t r0 = first_run, e0 = run->epochs_done();
+      filter_csv(out.file("metrics.csv"), [&](const std::vector<std::string>& c) {
+        return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) <= e0);
+      });
+      filter_csv(out.file("iterations.csv"), [&](const std::vector<std::string>& c) {
+        return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) < iteration);
+      });
+      progress.message("resuming run " + std::to_string(r0 + 1) + " at epoch " + std::to_string(e0 + 1) + " from " +
+                       dir + "/checkpoint.safetensors");
+    }
+    auto write_checkpoint = [&] {
+      Checkpoint c;
+      c.parts = run->state();
+      c.counters = {{"run", run->index()}, {"runs", runs}, {"seed", seed0}, {"iteration", iteration},
+                    {"bad_epochs", bad_epochs}};
+      std::ostringstream ts, bv;
+      ts << std::hexfloat << train_seconds;
+      bv << std::hexfloat << best_val;
+      c.metadata = {{"config", config_toml}, {"config_name", config_name}, {"completed_runs", completed.dump()},
+                    {"train_seconds", ts.str()}, {"best_val", bv.str()}};
+      save_checkpoint(out.file("checkpoint.safetensors"), c);
+    };
+    auto last_checkpoint = std::chrono::steady_clock::now();
+    bool interrupted = false;
+
+    for (int64_t r = first_run; r < runs && !interrupted; ++r) {
+      if (!run) run = std::make_unique<Run>(cfg, r, static_cast<uint64_t>(seed0 + r));
+      bool stop_early = false;
+      while (run->epochs_done() < epochs && !stop_early) {
+        int64_t epoch = run->epochs_done() + 1;
+        progress.start_epoch(r, epoch);
+        double epoch_fraction = 1.0 / static_cast<double>(run->batches_per_epoch());
+        int64_t batch_in_epoch = 0;
+        EpochStats stats;
+        auto start = std::chrono::steady_clock::now();
+        bool finished = run->train_epoch(
+            [&](double loss) {
+              out.add_iteration(r, iteration++, static_cast<double>(epoch - 1) +
+                                                    static_cast<double>(++batch_in_epoch) * epoch_fraction, loss);
+              progress.batch(loss, train_size / run->batches_per_epoch());
+            },
+            [&] { return g_signals > 0; }, stats);
+        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        train_seconds += seconds;
+        if (!finished) {
+          interrupted = true;
+          break;
+        }
+        Evaluation test = evaluate(run->model(), run->objective(), *run->data().test, run->data().num_classes);
+        Evaluation val;
+        if (run->data().val) val = evaluate(run->model(), run->objective(), *run->data().val, run->data().num_classes);
+        run->end_epoch(run->data().val ? val.loss : stats.loss);
+        out.add_epoch({r, epoch, stats.loss, stats.accuracy, val.loss, val.accuracy, test.loss, test.accuracy, stats.lr,
+                       seconds});
+        progress.end_epoch(stats.loss, stats.accuracy, test.accuracy, seconds);
+        if (run->data().val && patience > 0) {  // early stopping on the validation loss
+          if (val.loss < best_val) {
+            best_val = val.loss;
+            bad_epochs = 0;
+            save_model(*run, out.file("best.safetensors"), config_toml);
+          } else if (++bad_epochs >= patience) {
+            progress.message("early stopping: no better validation loss for " + std::to_string(patience) + " epochs");
+            stop_early = true;
+          }
+        }
+        if (g_signals > 0) {
+          interrupted = true;
+          break;
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (std::chrono::duration<double>(now - last_checkpoint).count() >= checkpoint_seconds) {
+          write_checkpoint();
+          last_checkpoint = std::chrono::steady_clock::now();
+        }
+      }
+      if (interrupted) break;
+      // The run is over: its final figures, in eval mode.
+      RunResult result;
+      result.seed = run->seed();
+      result.epochs = run->epochs_done();
+      result.train_seconds = train_seconds;
+      result.train = evaluate(run->model(), run->objective(), *run->data().train, run->data().num_classes);
+      result.test = evaluate(run->model(), run->objective(), *run->data().test, run->data().num_classes);
+      if (run->data().val) {
+        result.has_val = true;
+        result.val = evaluate(run->model(), run->objective(), *run->data().val, run->data().num_classes);
+      }
+      completed.push_back(result_json(result, train_size));
+      if (runs > 1) {
+        char line[160];
+        std::snprintf(line, sizeof line, "run %lld/%lld (seed %llu): test accuracy %.2f%%, %.3f s of training",
+                      static_cast<long long>(r + 1), static_cast<long long>(runs),
+                      static_cast<unsigned long long>(result.seed), 100 * result.test.accuracy, result.train_seconds);
+        progress.message(line);
+      }
+      if (r + 1 == runs) {  // the last run's model, plots data
+        save_model(*run, out.file("model.safetensors"), config_toml);
+        out.write_disk_plot_data(*run);
+      } else {
+        run.reset();
+      }
+      train_seconds = 0;
+      best_val = INFINITY;
+      bad_epochs = 0;
+      if (r + 1 < runs) {  // a resume from here starts the next run
+        run = std::make_unique<Run>(cfg, r + 1, static_cast<uint64_t>(seed0 + r + 1));
+        write_checkpoint();
+        last_checkpoint = std::chrono::steady_clock::now();
+      }
+    }
+    out.flush();
+    if (interrupted) {
+      write_checkpoint();
+      std::cerr << "\nminidl train: interrupted; the checkpoint is in " << dir
+                << "/checkpoint.safetensors, continue with: minidl train --resume " << dir << "\n";
+      return kInterrupted;
+    }
+    std::vector<std::string> warnings;
+    draw_plots(dir, warnings);
+    for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+    json summary = summary_json(completed, config_name, parameters, run->data().class_names);
+    out.write_summary(summary);
+    char line[300];
+    if (run->objective().classification) {
+      std::snprintf(line, sizeof line,
+                    "test accuracy %.2f%% (std %.2f%% over %lld runs), train accuracy %.2f%%, %.3f s of training per run "
+                    "(%.0f epochs/s), results in %s",
+                    100 * summary["test_accuracy"].get<double>(), 100 * summary["test_accuracy_std"].get<double>(),
+                    static_cast<long long>(runs), 100 * summary["train_accuracy"].get<double>(),
+                    summary["train_seconds"].get<double>(), summary["epochs_per_second"].get<double>(), dir.c_str());
+    } else {
+      std::snprintf(line, sizeof line, "test loss %.6g, train loss %.6g, %.3f s of training per run, results in %s",
+                    summary["test_loss"].get<double>(), summary["train_loss"].get<double>(),
+                    summary["train_seconds"].get<double>(), dir.c_str());
+    }
+    std::cout << line << "\n";
+    return kOk;
+  } catch (const ConfigError& e) {
+    std::cerr << "minidl train: " << e.what() << "\n";
+    return kUsageError;
+  } catch (const std::exception& e) {
+    std::cerr << "minidl train: " << e.what() << "\n";
+    return kRuntimeError;
+  }
+}
+
+}  // namespace minidl::cli

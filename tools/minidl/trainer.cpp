@@ -1,0 +1,185 @@
+// The training loop of one run and the evaluation of a model on a data set.
+#include "trainer.h"
+
+#include <bit>
+#include <cmath>
+
+namespace minidl::cli {
+
+namespace {
+
+// Correct predictions of a batch (classification only).
+int64_t count_correct(const Tensor& outputs, const Tensor& labels, data::OutputKind kind) {
+  Tensor predicted = data::predict(outputs, kind);
+  const int64_t* p = predicted.data<int64_t>();
+  const int64_t* l = labels.data<int64_t>();
+  int64_t correct = 0;
+  for (int64_t i = 0, n = labels.numel(); i < n; ++i) correct += p[i] == l[i];
+  return correct;
+}
+
+// A generator's state as an int64 tensor (the four words, has_spare, the spare's bits) and back.
+Tensor generator_state(const Generator& gen) {
+  Generator::State g = gen.state();
+  std::vector<int64_t> words;
+  for (uint64_t w : g.s) words.push_back(std::bit_cast<int64_t>(w));
+  words.push_back(g.has_spare ? 1 : 0);
+  words.push_back(std::bit_cast<int64_t>(g.spare));
+  return tensor(words);
+}
+void set_generator_state(Generator& gen, const Tensor& t) {
+  if (t.dtype() != kInt64 || t.numel() != 6) throw ValueError("checkpoint: a generator state must be 6 int64 values");
+  const int64_t* w = t.data<int64_t>();
+  Generator::State g;
+  for (int i = 0; i < 4; ++i) g.s[i] = std::bit_cast<uint64_t>(w[i]);
+  g.has_spare = w[4] != 0;
+  g.spare = std::bit_cast<double>(w[5]);
+  gen.set_state(g);
+}
+
+// The Dropout layers of a model by path: their mask generators are training state too.
+std::vector<std::pair<std::string, const nn::Dropout*>> dropouts(const nn::Module& model) {
+  std::vector<std::pair<std::string, const nn::Dropout*>> out;
+  for (const auto& [path, module] : model.named_modules()) {
+    if (auto* d = dynamic_cast<const nn::Dropout*>(module)) out.emplace_back(path, d);
+  }
+  return out;
+}
+
+}  // namespace
+
+Evaluation evaluate(nn::Module& model, const Objective& objective, const data::Dataset& dataset, int64_t num_classes) {
+  Evaluation e;
+  e.confusion = data::ConfusionMatrix(std::max<int64_t>(num_classes, 2));
+  bool was_training = model.is_training();
+  model.eval();
+  NoGradGuard no_grad;
+  data::RunningMean loss;
+  constexpr int64_t kChunk = 1024;
+  for (int64_t begin = 0; begin < dataset.size(); begin += kChunk) {
+    int64_t n = std::min(kChunk, dataset.size() - begin);
+    data::Batch batch = dataset.get_batch(arange(static_cast<double>(begin), static_cast<double>(begin + n), 1.0, kInt64));
+    Tensor outputs = model(batch.inputs);
+    loss.add(objective.loss(outputs, batch).item(), n);
+    if (objective.classification) e.confusion.add(outputs, batch.labels, objective.output_kind);
+  }
+  model.train(was_training);
+  e.loss = loss.mean();
+  if (objective.classification) e.accuracy = e.confusion.accuracy();
+  return e;
+}
+
+Run::Run(const io::Config& config, int64_t index, uint64_t seed)
+    : config_(config),
+      index_(index),
+      seed_(seed),
+      data_(load_data(config, seed)),
+      model_(build_model(config, data_, seed)),
+      objective_(build_objective(config, data_)),
+      optimizer_(build_optimizer(config, model_->parameters())),
+      full_batch_(is_full_batch(config)) {
+  data::DataLoaderOptions options;
+  options.batch_size = full_batch_ ? data_.train->size() : config.get_int("train.batch_size");
+  options.shuffle = config.get_bool("train.shuffle") && !full_batch_;
+  options.drop_last = config.get_bool("train.drop_last");
+  options.seed = data::disk_split_seed(seed, 8);  // the data order has its own stream
+  loader_ = std::make_unique<data::DataLoader>(data_.train, options);
+  schedule_ = Schedule(config, *optimizer_, loader_->num_batches());
+}
+
+int64_t Run::batches_per_epoch() const { return loader_->num_batches(); }
+
+bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::function<bool()>& should_stop,
+                      EpochStats& stats) {
+  if (!epoch_.active) {
+    epoch_ = EpochInProgress{};
+    epoch_.active = true;
+    epoch_.loader_before_shuffle = loader_->state_dict();
+    loader_->start_epoch();
+  }
+  model_->train();
+  for (int64_t i = epoch_.next_batch, n_batches = loader_->num_batches(); i < n_batches; ++i) {
+    data::Batch batch = loader_->batch(i);
+    int64_t n = batch.size();
+    double loss_value;
+    Tensor outputs;
+    if (full_batch_) {
+      auto closure = [&] {
+        optimizer_->zero_grad();
+        outputs = (*model_)(batch.inputs);
+        Tensor loss = objective_.loss(outputs, batch);
+        loss.backward();
+        return loss;
+      };
+      loss_value = optimizer_->step(closure).item();
+    } else {
+      optimizer_->zero_grad();
+      outputs = (*model_)(batch.inputs);
+      Tensor loss = objective_.loss(outputs, batch);
+      loss.backward();
+      optimizer_->step();
+      loss_value = loss.item();
+    }
+    epoch_.lr = optimizer_->lr(0);
+    schedule_.after_step();
+    if (objective_.classification) epoch_.correct += count_correct(outputs.detach(), batch.labels, objective_.output_kind);
+    epoch_.loss_sum += loss_value * static_cast<double>(n);
+    epoch_.examples += n;
+    epoch_.next_batch = i + 1;
+    if (on_batch) on_batch(loss_value);
+    if (i + 1 < n_batches && should_stop && should_stop()) return false;
+  }
+  stats.examples = epoch_.examples;
+  stats.lr = epoch_.lr;
+  stats.loss = epoch_.loss_sum / static_cast<double>(std::max<int64_t>(epoch_.examples, 1));
+  stats.accuracy = objective_.classification
+                       ? static_cast<double>(epoch_.correct) / static_cast<double>(std::max<int64_t>(epoch_.examples, 1))
+                       : NAN;
+  epoch_.active = false;
+  ++epochs_done_;
+  return true;
+}
+
+std::map<std::string, StateDict> Run::state() const {
+  StateDict epoch;
+  epoch.insert("epochs_done", scalar_tensor(static_cast<double>(epochs_done_), kInt64));
+  epoch.insert("active", scalar_tensor(epoch_.active ? 1 : 0, kInt64));
+  epoch.insert("next_batch", scalar_tensor(static_cast<double>(epoch_.next_batch), kInt64));
+  epoch.insert("loss_sum", scalar_tensor(epoch_.loss_sum, kFloat64));
+  epoch.insert("lr", scalar_tensor(epoch_.lr, kFloat64));
+  epoch.insert("correct", scalar_tensor(static_cast<double>(epoch_.correct), kInt64));
+  epoch.insert("examples", scalar_tensor(static_cast<double>(epoch_.examples), kInt64));
+  // The order to replay: before the paused epoch's shuffle, or the current one between epochs.
+  StateDict loader = epoch_.active ? epoch_.loader_before_shuffle : loader_->state_dict();
+  StateDict rng;
+  for (const auto& [path, dropout] : dropouts(*model_)) rng.insert(path, generator_state(dropout->generator()));
+  return {{"model", model_->state_dict()},
+          {"optimizer", optimizer_->state_dict()},
+          {"scheduler", schedule_.state_dict()},
+          {"loader", loader},
+          {"epoch", epoch},
+          {"rng", rng}};
+}
+
+void Run::load_state(const std::map<std::string, StateDict>& parts) {
+  const StateDict& epoch = parts.at("epoch");
+  model_->load_state_dict(parts.at("model"));
+  optimizer_->load_state_dict(parts.at("optimizer"));
+  schedule_.load_state_dict(parts.at("scheduler"));
+  loader_->load_state_dict(parts.at("loader"));
+  for (const auto& [path, dropout] : dropouts(*model_)) set_generator_state(dropout->generator(), parts.at("rng").at(path));
+  epochs_done_ = static_cast<int64_t>(epoch.at("epochs_done").item());
+  epoch_ = EpochInProgress{};
+  if (epoch.at("active").item() != 0) {  // replay the paused epoch's shuffle, then skip what was done
+    epoch_.active = true;
+    epoch_.loader_before_shuffle = parts.at("loader");
+    loader_->start_epoch();
+    epoch_.next_batch = static_cast<int64_t>(epoch.at("next_batch").item());
+    epoch_.loss_sum = epoch.at("loss_sum").item();
+    epoch_.lr = epoch.at("lr").item();
+    epoch_.correct = static_cast<int64_t>(epoch.at("correct").item());
+    epoch_.examples = static_cast<int64_t>(epoch.at("examples").item());
+  }
+}
+
+}  // namespace minidl::cli
