@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config       # toolchain
-  libopenblas-dev                 # GEMM (cblas_sgemm / cblas_dgemm)
+  libopenblas-serial-dev          # GEMM (cblas_sgemm/dgemm); the serial build: minidl has its own threads
   libgtest-dev libgmock-dev       # unit tests
   libbenchmark-dev                # micro-benchmarks in bench/
   libcli11-dev                    # command-line parsing for the minidl CLI

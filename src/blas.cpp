@@ -1,13 +1,21 @@
-// OpenBLAS GEMM calls. Empty products are handled here (BLAS rejects ld = 0).
+// OpenBLAS GEMM calls (serial build). Empty products are handled here (BLAS rejects ld = 0), and
+// large products are split into blocks of output rows or columns across minidl's thread pool.
 #include "blas.h"
 
 #include <cblas.h>
 
 #include <algorithm>
 
+#include "minidl/threads.h"
+#include "thread_pool.h"
+
 namespace minidl::blas {
 
 namespace {
+
+// Below this many multiply-adds (about 80 us on one core) a thread hand-off costs more than it saves.
+constexpr int64_t kParallelMacs = int64_t{1} << 22;
+
 template <class T>
 bool trivial(int64_t m, int64_t n, int64_t k, T beta, T* y, int64_t ldy) {
   if (m == 0 || n == 0) return true;
@@ -19,23 +27,61 @@ bool trivial(int64_t m, int64_t n, int64_t k, T beta, T* y, int64_t ldy) {
   }
   return false;
 }
-CBLAS_TRANSPOSE flag(bool t) { return t ? CblasTrans : CblasNoTrans; }
-}  // namespace
 
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b,
+CBLAS_TRANSPOSE flag(bool t) { return t ? CblasTrans : CblasNoTrans; }
+
+void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b,
           int64_t ldb, float beta, float* y, int64_t ldy) {
-  if (trivial(m, n, k, beta, y, ldy)) return;
   cblas_sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, y,
               static_cast<blasint>(ldy));
 }
 
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
+void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
           const double* b, int64_t ldb, double beta, double* y, int64_t ldy) {
-  if (trivial(m, n, k, beta, y, ldy)) return;
   cblas_dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, y,
               static_cast<blasint>(ldy));
+}
+
+template <class T>
+void gemm_impl(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+               int64_t ldb, T beta, T* y, int64_t ldy) {
+  if (trivial(m, n, k, beta, y, ldy)) return;
+  int threads = get_num_threads();
+  if (threads <= 1 || m * n * k < kParallelMacs) {
+    call(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, y, ldy);
+    return;
+  }
+  // Split the longer output side into blocks (multiples of 16, for whole vector tiles). Each
+  // block is an ordinary GEMM on sub-matrices: the inner dimension k is never split.
+  bool by_columns = n >= m;
+  int64_t extent = by_columns ? n : m;
+  int64_t block = std::max<int64_t>(16, (extent + threads - 1) / threads);
+  block = (block + 15) / 16 * 16;
+  int64_t blocks = (extent + block - 1) / block;
+  detail::parallel_for(blocks, [&](int64_t i) {
+    int64_t begin = i * block, size = std::min(block, extent - begin);
+    if (by_columns) {  // y[:, begin:end] = op(a) op(b)[:, begin:end]
+      const T* bb = tb ? b + begin * ldb : b + begin;
+      call(ta, tb, m, size, k, alpha, a, lda, bb, ldb, beta, y + begin, ldy);
+    } else {  // y[begin:end, :] = op(a)[begin:end, :] op(b)
+      const T* ab = ta ? a + begin : a + begin * lda;
+      call(ta, tb, size, n, k, alpha, ab, lda, b, ldb, beta, y + begin * ldy, ldy);
+    }
+  });
+}
+
+}  // namespace
+
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b,
+          int64_t ldb, float beta, float* y, int64_t ldy) {
+  gemm_impl(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, y, ldy);
+}
+
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
+          const double* b, int64_t ldb, double beta, double* y, int64_t ldy) {
+  gemm_impl(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, y, ldy);
 }
 
 }  // namespace minidl::blas

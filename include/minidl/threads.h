@@ -1,10 +1,14 @@
-// Thread control. minidl's kernels run on the calling thread; OpenBLAS has its own pool, which
-// set_num_threads also sets. OpenBLAS keeps GEMMs below 64^3 multiply-adds on one thread, so small
-// networks never pay for thread hand-offs.
+// Thread control. minidl links OpenBLAS's serial build and runs its own pool of n - 1 workers
+// (default: one thread per core). Only matrix products of at least 2^22 multiply-adds are split
+// across it, by blocks of output rows or columns; everything smaller, and every elementwise
+// kernel, runs on the calling thread, so small networks never pay for a thread hand-off and an
+// idle pool sleeps. (OpenBLAS's own pthread pool spins between calls and cost a disk training
+// step 30% on this 2-core machine, even when told to use one thread.)
 //
-// Bitwise reproducibility: with the same build and the same thread count, the same seed gives the
-// same bits. A different thread count may change GEMM results in the last bit (OpenBLAS splits
-// the work differently), and a different CPU may select a different OpenBLAS kernel.
+// Bitwise reproducibility: with the same build, the same seed gives the same bits. A split
+// product computes each output element with the same kernel over the same inner dimension, so
+// results do not depend on the thread count in practice; a different CPU may select a different
+// OpenBLAS kernel and change the last bits.
 #pragma once
 
 namespace minidl {
