@@ -45,10 +45,14 @@ void RunDir::add_epoch(const EpochRow& r) {
 }
 
 void RunDir::add_iteration(int64_t run, int64_t iteration, double epoch, double loss) {
-  iterations_ << run << ',' << iteration << ',' << num(epoch) << ',' << num(loss) << '\n';
+  pending_.push_back({run, iteration, epoch, loss});
 }
 
 void RunDir::flush() {
+  for (const Iteration& i : pending_) {
+    iterations_ << i.run << ',' << i.iteration << ',' << num(i.epoch) << ',' << num(i.loss) << '\n';
+  }
+  pending_.clear();
   metrics_.flush();
   iterations_.flush();
 }
