@@ -76,6 +76,80 @@ void deallocate(void* ptr, size_t nbytes) {
 
 }  // namespace detail
 
+// ---- the small-object pool ---------------------------------------------------------------------
+
+namespace {
+
+constexpr size_t kGranule = 16, kClasses = 64;  // sizes 16, 32, ..., 1024 bytes
+constexpr int kMaxPerClass = 4096;              // beyond this a freed block goes back to malloc
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+// Trivially destructible, so it stays usable while the thread's other thread_locals are torn
+// down; Drain empties it at thread exit and sets `dead`, after which blocks go straight to free.
+struct FreeLists {
+  FreeBlock* head[kClasses];
+  int count[kClasses];
+  bool dead;
+};
+thread_local FreeLists t_lists{};
+
+struct Drain {
+  ~Drain() {
+    for (size_t c = 0; c < kClasses; ++c) {
+      while (FreeBlock* b = t_lists.head[c]) {
+        t_lists.head[c] = b->next;
+        std::free(b);
+      }
+      t_lists.count[c] = 0;
+    }
+    t_lists.dead = true;
+  }
+};
+thread_local Drain t_drain;
+
+}  // namespace
+
+namespace detail {
+
+void* pool_allocate(size_t nbytes) {
+  size_t c = (nbytes + kGranule - 1) / kGranule;
+  if (c == 0) c = 1;
+  if (c > kClasses || t_lists.dead) {
+    void* p = std::malloc(c * kGranule);
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  (void)&t_drain;  // constructs the thread's Drain, so the lists are emptied at thread exit
+  FreeBlock*& head = t_lists.head[c - 1];
+  if (FreeBlock* b = head) {
+    head = b->next;
+    --t_lists.count[c - 1];
+    return b;
+  }
+  void* p = std::malloc(c * kGranule);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void pool_deallocate(void* ptr, size_t nbytes) noexcept {
+  if (!ptr) return;
+  size_t c = (nbytes + kGranule - 1) / kGranule;
+  if (c == 0) c = 1;
+  if (c > kClasses || t_lists.dead || t_lists.count[c - 1] >= kMaxPerClass) {
+    std::free(ptr);
+    return;
+  }
+  auto* b = static_cast<FreeBlock*>(ptr);
+  b->next = t_lists.head[c - 1];
+  t_lists.head[c - 1] = b;
+  ++t_lists.count[c - 1];
+}
+
+}  // namespace detail
+
 AllocatorStats allocator_stats() {
   Cache& c = cache();
   std::lock_guard lock(c.mutex);

@@ -68,8 +68,8 @@ int64_t Storage::live_count() { return g_live_storages.load(); }
 
 Tensor Tensor::empty(const Shape& shape, Dtype dtype) {
   check_shape("empty", shape);
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<size_t>(shape.numel()) * element_size(dtype));
+  auto impl = make_pooled<TensorImpl>();
+  impl->storage = make_pooled<Storage>(static_cast<size_t>(shape.numel()) * element_size(dtype));
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));
@@ -143,7 +143,7 @@ void Tensor::set_grad(const Tensor& grad) {
 void Tensor::backward(const Tensor& grad, bool retain_graph) const { autograd::backward(*this, grad, retain_graph); }
 
 Tensor Tensor::detach() const {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_pooled<TensorImpl>();
   impl->storage = impl_->storage;
   impl->offset = impl_->offset;
   impl->shape = impl_->shape;

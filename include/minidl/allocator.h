@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 namespace minidl {
 
@@ -23,6 +25,33 @@ void empty_cache();
 namespace detail {
 void* allocate(size_t nbytes);
 void deallocate(void* ptr, size_t nbytes);
+
+// Small objects (up to 1 KiB: tensor handles, storage records, graph nodes, edge lists, gradient
+// lists) come from thread-local free lists: every op makes a few of them, and malloc/free for
+// each was a third of an op's bookkeeping.
+void* pool_allocate(size_t nbytes);
+void pool_deallocate(void* ptr, size_t nbytes) noexcept;
 }  // namespace detail
+
+// A standard allocator over detail::pool_allocate, for containers and std::allocate_shared.
+template <class T>
+struct PoolAllocator {
+  using value_type = T;
+  PoolAllocator() noexcept = default;
+  template <class U>
+  PoolAllocator(const PoolAllocator<U>&) noexcept {}
+  T* allocate(size_t n) { return static_cast<T*>(detail::pool_allocate(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) noexcept { detail::pool_deallocate(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const PoolAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
+// std::make_shared with the object and its control block from the pool.
+template <class T, class... Args>
+std::shared_ptr<T> make_pooled(Args&&... args) {
+  return std::allocate_shared<T>(PoolAllocator<T>(), std::forward<Args>(args)...);
+}
 
 }  // namespace minidl

@@ -10,7 +10,7 @@ std::atomic<int64_t> g_live_nodes{0};
 thread_local bool t_grad_mode = true;
 }  // namespace
 
-Node::Node(const char* name, BackwardFn backward, std::vector<Edge> edges)
+Node::Node(const char* name, BackwardFn backward, Edges edges)
     : name(name), backward(std::move(backward)), edges(std::move(edges)) {
   ++g_live_nodes;
 }
@@ -40,7 +40,7 @@ Tensor record_impl(const char* name, Tensor y, const Inputs& inputs, BackwardFn 
   for (const Tensor& x : inputs) any = any || (x.defined() && x.requires_grad());
   if (!any) return y;
 
-  std::vector<Edge> edges;
+  Edges edges;
   edges.reserve(inputs.size());
   for (const Tensor& x : inputs) {
     if (!x.defined() || !x.requires_grad()) {
@@ -51,7 +51,7 @@ Tensor record_impl(const char* name, Tensor y, const Inputs& inputs, BackwardFn 
       edges.push_back({nullptr, x.impl()});
     }
   }
-  auto node = std::make_shared<Node>(name, std::move(backward), std::move(edges));
+  auto node = make_pooled<Node>(name, std::move(backward), std::move(edges));
   node->output_shape = y.shape();
   node->output_dtype = y.dtype();
   TensorImpl& impl = *y.impl();

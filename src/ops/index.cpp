@@ -62,7 +62,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   DimSplit s = detail::split_at(x.shape(), d);
   Tensor y;
   if (d == 0 || s.outer == 1) {  // contiguous: a view
-    auto impl = std::make_shared<TensorImpl>();
+    auto impl = make_pooled<TensorImpl>();
     impl->storage = x.impl()->storage;
     impl->offset = x.impl()->offset + start * s.inner;
     impl->shape = out;

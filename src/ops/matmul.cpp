@@ -2,6 +2,7 @@
 // backward passes are again mm/bmm calls with flipped flags, so no transposed copy is ever made.
 #include "minidl/ops/matmul.h"
 
+#include <algorithm>
 #include <string>
 
 #include "blas.h"

@@ -33,7 +33,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
                      to_string(x.shape()) + " (" + std::to_string(x.numel()) + " elements)");
   }
   if (out == x.shape()) return x;
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_pooled<TensorImpl>();
   impl->storage = x.impl()->storage;
   impl->offset = x.impl()->offset;
   impl->shape = out;

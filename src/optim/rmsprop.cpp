@@ -32,18 +32,17 @@ void RMSprop::reset() {
 
 namespace {
 
-template <class T>
-void rmsprop_kernel(T* p, const T* grad, T* sq, T* ga, T* buf, int64_t n, const RMSpropOptions& o) {
-  const T alpha = static_cast<T>(o.alpha), one_minus_alpha = static_cast<T>(1 - o.alpha);
-  const T eps = static_cast<T>(o.eps), wd = static_cast<T>(o.weight_decay), mu = static_cast<T>(o.momentum);
-  const T neg_lr = static_cast<T>(-o.lr);
-  const bool decay = o.weight_decay != 0;
+// As SGD's loop: `restrict`, options as template flags, wd = 0 for no decay (exact for finite
+// parameters), so it vectorises without run-time alias checks.
+template <class T, bool kCentered, bool kMomentum>
+void rmsprop_loop(T* __restrict p, const T* __restrict grad, T* __restrict sq, T* __restrict ga, T* __restrict buf,
+                  int64_t n, T alpha, T one_minus_alpha, T eps, T wd, T mu, T neg_lr) {
   for (int64_t j = 0; j < n; ++j) {
-    T g = decay ? grad[j] + wd * p[j] : grad[j];
+    T g = grad[j] + wd * p[j];
     T v = sq[j] * alpha + one_minus_alpha * g * g;
     sq[j] = v;
     T avg;
-    if (ga) {
+    if constexpr (kCentered) {
       T a = ga[j] * alpha + one_minus_alpha * g;
       ga[j] = a;
       avg = std::sqrt(v + T(-1) * a * a);
@@ -51,7 +50,7 @@ void rmsprop_kernel(T* p, const T* grad, T* sq, T* ga, T* buf, int64_t n, const 
       avg = std::sqrt(v);
     }
     avg = avg + eps;
-    if (buf) {
+    if constexpr (kMomentum) {
       T b = buf[j] * mu + g / avg;
       buf[j] = b;
       p[j] = p[j] + neg_lr * b;
@@ -59,6 +58,17 @@ void rmsprop_kernel(T* p, const T* grad, T* sq, T* ga, T* buf, int64_t n, const 
       p[j] = p[j] + neg_lr * g / avg;
     }
   }
+}
+
+template <class T>
+void rmsprop_kernel(T* p, const T* grad, T* sq, T* ga, T* buf, int64_t n, const RMSpropOptions& o) {
+  const T alpha = static_cast<T>(o.alpha), one_minus_alpha = static_cast<T>(1 - o.alpha);
+  const T eps = static_cast<T>(o.eps), wd = static_cast<T>(o.weight_decay), mu = static_cast<T>(o.momentum);
+  const T neg_lr = static_cast<T>(-o.lr);
+  if (ga && buf) return rmsprop_loop<T, true, true>(p, grad, sq, ga, buf, n, alpha, one_minus_alpha, eps, wd, mu, neg_lr);
+  if (ga) return rmsprop_loop<T, true, false>(p, grad, sq, ga, nullptr, n, alpha, one_minus_alpha, eps, wd, mu, neg_lr);
+  if (buf) return rmsprop_loop<T, false, true>(p, grad, sq, nullptr, buf, n, alpha, one_minus_alpha, eps, wd, mu, neg_lr);
+  rmsprop_loop<T, false, false>(p, grad, sq, nullptr, nullptr, n, alpha, one_minus_alpha, eps, wd, mu, neg_lr);
 }
 
 }  // namespace

@@ -27,20 +27,33 @@ void SGD::reset() {
 
 namespace {
 
+// `restrict` pointers and the options as template flags: the loop vectorises with no run-time
+// alias checks (with them GCC kept the scalar loop). wd = 0 folds the no-decay case: adding
+// 0 * p is exact for finite parameters.
+template <class T, bool kMomentum, bool kFirst, bool kNesterov>
+void sgd_loop(T* __restrict p, const T* __restrict grad, T* __restrict buf, int64_t n, T wd, T mu, T keep, T neg_lr) {
+  for (int64_t j = 0; j < n; ++j) {
+    T g = grad[j] + wd * p[j];
+    if constexpr (kMomentum) {
+      T b = kFirst ? g : buf[j] * mu + keep * g;  // the first buffer is g itself: no dampening
+      buf[j] = b;
+      g = kNesterov ? g + mu * b : b;
+    }
+    p[j] = p[j] + neg_lr * g;
+  }
+}
+
 template <class T>
 void sgd_kernel(T* p, const T* grad, T* buf, bool first, int64_t n, const SGDOptions& o) {
   const T wd = static_cast<T>(o.weight_decay), mu = static_cast<T>(o.momentum);
   const T keep = static_cast<T>(1 - o.dampening), neg_lr = static_cast<T>(-o.lr);
-  const bool decay = o.weight_decay != 0, nesterov = o.nesterov;
-  for (int64_t j = 0; j < n; ++j) {
-    T g = decay ? grad[j] + wd * p[j] : grad[j];
-    if (buf) {
-      T b = first ? g : buf[j] * mu + keep * g;  // the first buffer is g itself: no dampening
-      buf[j] = b;
-      g = nesterov ? g + mu * b : b;
-    }
-    p[j] = p[j] + neg_lr * g;
+  if (!buf) return sgd_loop<T, false, false, false>(p, grad, nullptr, n, wd, mu, keep, neg_lr);
+  if (first) {
+    if (o.nesterov) return sgd_loop<T, true, true, true>(p, grad, buf, n, wd, mu, keep, neg_lr);
+    return sgd_loop<T, true, true, false>(p, grad, buf, n, wd, mu, keep, neg_lr);
   }
+  if (o.nesterov) return sgd_loop<T, true, false, true>(p, grad, buf, n, wd, mu, keep, neg_lr);
+  sgd_loop<T, true, false, false>(p, grad, buf, n, wd, mu, keep, neg_lr);
 }
 
 }  // namespace

@@ -3,17 +3,19 @@
 // tensor owns the node, so the graph is freed when the last tensor of it dies.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <vector>
 
+#include "minidl/allocator.h"
+#include "minidl/autograd/small_function.h"
 #include "minidl/tensor.h"
 
 namespace minidl::autograd {
 
 // One gradient per input, in input order; an undefined Tensor where an input gets none.
-using Grads = std::vector<Tensor>;
-using BackwardFn = std::function<Grads(const Tensor& dy)>;
+// (The containers and closures of a node come from the small-object pool: allocator.h.)
+using Grads = std::vector<Tensor, PoolAllocator<Tensor>>;
+using BackwardFn = SmallFunction<Grads(const Tensor& dy)>;
 
 // Where an input's gradient goes: the node that made it, or the leaf tensor that accumulates it.
 struct Edge {
@@ -21,15 +23,17 @@ struct Edge {
   std::shared_ptr<TensorImpl> leaf;
 };
 
+using Edges = std::vector<Edge, PoolAllocator<Edge>>;
+
 struct Node {
-  Node(const char* name, BackwardFn backward, std::vector<Edge> edges);
+  Node(const char* name, BackwardFn backward, Edges edges);
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   const char* name;
   BackwardFn backward;  // empty once the graph has been freed by a backward pass
-  std::vector<Edge> edges;
+  Edges edges;
   Shape output_shape;   // the gradient that reaches this node must have this shape
   Dtype output_dtype = kFloat32;
 
