@@ -17,7 +17,7 @@ packages=(
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
 )
 if [[ "${1:-}" == "--peer" ]]; then
-  packages+=(python3-torch python3-numpy)
+  packages+=(python3-torch python3-numpy time)  # time: GNU time for peak RSS in bench/compare.sh
 fi
 
 missing=()

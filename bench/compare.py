@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""The body of bench/compare.sh: runs each workload on both sides, alternating, and reports
+medians and ratios. Writes the table between the GENERATED markers of bench/RESULTS.md."""
+import json
+import os
+import pathlib
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MINIDL = ROOT / "build" / "tools" / "minidl" / "minidl"
+CONFIG = ROOT / "configs" / "bench-disk.toml"
+PEERS = ROOT / "bench" / "peers"
+QUICK = "--quick" in sys.argv
+REPS = 1 if QUICK else 3
+
+
+def env(threads):
+    e = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    return e
+
+
+def minidl_train(batch, optimizer, lr, epochs, threads, extra=()):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp) / "run"
+        cmd = [str(MINIDL), "train", str(CONFIG), "--set", f"train.batch_size={batch}", "--set",
+               f"optimizer.name={optimizer}", "--set", f"optimizer.lr={lr}", "--set", f"train.epochs={epochs}",
+               "--threads", str(threads), "--quiet", "--out", str(out), *extra]
+        subprocess.run(cmd, check=True, env=env(threads), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return json.loads((out / "summary.json").read_text())
+
+
+def torch_train(batch, optimizer, lr, epochs, threads, loader):
+    cmd = ["/usr/bin/python3", str(PEERS / "disk_speed.py"), "--batch", str(batch), "--optimizer", optimizer,
+           "--lr", str(lr), "--epochs", str(epochs), "--threads", str(threads), "--loader", loader]
+    return json.loads(subprocess.run(cmd, check=True, env=env(threads), capture_output=True, text=True).stdout)
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def disk_rows():
+    rows = []
+    for batch in (1, 50, 100, 500, 1000):
+        for optimizer, lr in (("sgd", 0.1), ("adam", 0.001)):
+            m_epochs = 20 if batch == 1 else 300
+            t_epochs = 2 if batch == 1 else (30 if batch <= 100 else 60)
+            m1, m2, ti, td, ti2 = [], [], [], [], []
+            for _ in range(REPS):  # alternate the sides, so drifts hit both
+                m1.append(minidl_train(batch, optimizer, lr, m_epochs, 1)["epochs_per_second"])
+                ti.append(torch_train(batch, optimizer, lr, t_epochs, 1, "index")["epochs_per_second"])
+                td.append(torch_train(batch, optimizer, lr, t_epochs, 1, "dataloader")["epochs_per_second"])
+                m2.append(minidl_train(batch, optimizer, lr, m_epochs, 2)["epochs_per_second"])
+                ti2.append(torch_train(batch, optimizer, lr, t_epochs, 2, "index")["epochs_per_second"])
+            row = dict(batch=batch, optimizer=optimizer, minidl=median(m1), minidl_2threads=median(m2),
+                       torch_index=median(ti), torch_dataloader=median(td), torch_index_2threads=median(ti2))
+            rows.append(row)
+            print(f"disk batch {batch:4d} {optimizer:4s}: minidl {row['minidl']:8.0f} epochs/s | PyTorch "
+                  f"{row['torch_index']:7.1f} (index) {row['torch_dataloader']:7.1f} (DataLoader) | x"
+                  f"{row['minidl'] / row['torch_index']:.1f} / x{row['minidl'] / row['torch_dataloader']:.1f} | "
+                  f"2 threads: minidl {row['minidl_2threads']:.0f} ({row['minidl_2threads'] / row['minidl']:.2f}x of 1)",
+                  flush=True)
+    return rows
+
+
+def inference_row():
+    out = subprocess.run([str(ROOT / "build" / "bench" / "bench_inference"), "--benchmark_format=json",
+                          "--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true"],
+                         check=True, env=env(1), capture_output=True, text=True).stdout
+    bench = json.loads(out)["benchmarks"]
+    minidl_us = [b["real_time"] for b in bench if b.get("aggregate_name") == "median"][0] / 1000.0
+    torch_us = median([json.loads(subprocess.run(["/usr/bin/python3", str(PEERS / "inference_latency.py")],
+                                                 check=True, env=env(1), capture_output=True,
+                                                 text=True).stdout)["microseconds"] for _ in range(REPS)])
+    print(f"single-sample inference: minidl {minidl_us:.2f} us | PyTorch {torch_us:.2f} us | x{torch_us / minidl_us:.1f}")
+    return dict(minidl_us=minidl_us, torch_us=torch_us)
+
+
+def process_row():
+    """Peak RSS and start-up of a default `minidl train` (configs/disk.toml), and of `import torch`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp) / "run"
+        res = subprocess.run(["/usr/bin/time", "-f", "%M", str(MINIDL), "train", "--quiet", "--out", str(out)],
+                             check=True, env=env(1), cwd=ROOT, capture_output=True, text=True)
+        rss_mb = int(res.stderr.strip().splitlines()[-1]) / 1024
+        summary = json.loads((out / "summary.json").read_text())
+    torch = subprocess.run(["/usr/bin/time", "-f", "%M %e", "/usr/bin/python3", "-c", "import torch"], check=True,
+                           env=env(1), capture_output=True, text=True).stderr.strip().splitlines()[-1].split()
+    row = dict(minidl_rss_mb=rss_mb, minidl_startup_ms=1000 * summary.get("startup_seconds", float("nan")),
+               torch_import_rss_mb=int(torch[0]) / 1024, torch_import_seconds=float(torch[1]))
+    print(f"default minidl train: peak RSS {row['minidl_rss_mb']:.1f} MB, start-up to first epoch "
+          f"{row['minidl_startup_ms']:.1f} ms | import torch: {row['torch_import_rss_mb']:.0f} MB, "
+          f"{row['torch_import_seconds']:.2f} s")
+    return row
+
+
+def openblas_kernel():
+    try:
+        import ctypes
+        lib = ctypes.CDLL("/usr/lib/x86_64-linux-gnu/openblas-serial/libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except OSError:
+        return "unknown"
+
+
+def write_results(disk, inference, process):
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()}, "
+             f"{os.cpu_count()} cores, OpenBLAS kernel `{openblas_kernel()}`, {REPS} repetition(s), medians. "
+             "Command: `bench/compare.sh`.", "",
+             "Disk network 2-25-25-25-2 (ReLU, MSE on one-hot targets), 1000 points, epochs/s, one thread. "
+             "PyTorch is run two ways: `index` slices one randperm per epoch (its fastest loop), `DataLoader` is "
+             "`DataLoader(TensorDataset(x, y), shuffle=True)` as a PyTorch user writes it.", "",
+             "| batch | optimizer | minidl | PyTorch (index) | ratio | PyTorch (DataLoader) | ratio | minidl 2 threads / 1 |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in disk:
+        lines.append(f"| {r['batch']} | {r['optimizer']} | {r['minidl']:.0f} | {r['torch_index']:.1f} | "
+                     f"{r['minidl'] / r['torch_index']:.1f}x | {r['torch_dataloader']:.1f} | "
+                     f"{r['minidl'] / r['torch_dataloader']:.1f}x | {r['minidl_2threads'] / r['minidl']:.2f} |")
+    lines += ["", f"Single-sample inference latency: minidl {inference['minidl_us']:.2f} us, PyTorch "
+              f"{inference['torch_us']:.2f} us ({inference['torch_us'] / inference['minidl_us']:.1f}x).", "",
+              f"A default `minidl train` (configs/disk.toml): peak RSS {process['minidl_rss_mb']:.1f} MB, start-up to "
+              f"the first epoch {process['minidl_startup_ms']:.1f} ms. For scale, `import torch` alone: "
+              f"{process['torch_import_rss_mb']:.0f} MB and {process['torch_import_seconds']:.2f} s."]
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# Benchmark results\n\n<!-- GENERATED BEGIN -->\n<!-- GENERATED END -->\n"
+    block = "<!-- GENERATED BEGIN -->\n" + "\n".join(lines) + "\n<!-- GENERATED END -->"
+    text = re.sub(r"<!-- GENERATED BEGIN -->.*<!-- GENERATED END -->", lambda _: block, text, flags=re.S)
+    path.write_text(text)
+    print(f"wrote {path}")
+
+
+def main():
+    disk = disk_rows()
+    inference = inference_row()
+    process = process_row()
+    write_results(disk, inference, process)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# minidl against PyTorch on the same work, side by side in one run, alternating, each in a fresh
+# process pinned to 1 thread (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)); 2 threads are
+# reported too. Prints the table and rewrites the generated part of bench/RESULTS.md.
+#
+#   bench/compare.sh            # every workload, 3 repetitions (a few minutes)
+#   bench/compare.sh --quick    # 1 repetition
+#
+# Both sides run without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (this workplace sets them to pin old
+# OpenBLAS builds to Haswell kernels; both libraries here run correctly without them, and the
+# report names the kernel OpenBLAS picked).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --peer
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build -j"$(nproc)" --target minidl_cmd bench_inference bench_disk_step > /dev/null
+exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/compare.py "$@"
