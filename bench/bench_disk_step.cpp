@@ -24,7 +24,7 @@ void disk_step(benchmark::State& state, Options options) {
     if (offset + batch > 1000) offset = 0;
     data::Batch b = train.get_batch(slice_rows(order, offset, offset + batch));
     offset += batch;
-    optimizer.zero_grad();
+    optimizer.zero_grad(/*set_to_none=*/true);
     Tensor loss = mse_loss((*model)(b.inputs), b.targets);
     loss.backward();
     optimizer.step();

@@ -1,6 +1,8 @@
 // The caching allocator behind every tensor's storage. Freed blocks are kept in per-size free
 // lists and handed out again, so a steady-state training step (the same shapes every step) makes
-// no system allocation. Blocks are 64-byte aligned for AVX-512 loads.
+// no system allocation. Blocks are 64-byte aligned for AVX-512 loads. Blocks up to 64 KiB are
+// cached per thread (no lock on the path of a small network's every op); larger ones share one
+// locked cache.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +20,11 @@ struct AllocatorStats {
   int64_t cached_bytes = 0;
 };
 
+// The calling thread's small-block counts plus the shared large-block counts. (A block freed
+// on another thread than the one that made it is counted live on the first and cached on the
+// second.)
 AllocatorStats allocator_stats();
-// Returns every cached block to the system.
+// Returns the calling thread's cached small blocks and every cached large block to the system.
 void empty_cache();
 
 namespace detail {

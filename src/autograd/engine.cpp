@@ -27,6 +27,12 @@ void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
   Tensor(leaf.grad).add_(g);  // the leaf owns this buffer: in place, no allocation
 }
 
+struct Scratch {
+  std::vector<Node*> stack, ready;
+  std::vector<std::shared_ptr<Node>> seen;
+  bool in_use = false;
+};
+
 void check_grad(const char* where, const Tensor& g, const Shape& shape, Dtype dtype) {
   if (g.shape() != shape || g.dtype() != dtype) {
     throw AutogradError(std::string("backward: ") + where + " returned a gradient " + to_string(g.dtype()) + " " +
@@ -63,9 +69,26 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   // Pass 1: dependencies = number of edges into each node from nodes reachable from the root.
   // `seen` holds every node of this pass alive until the end, even once its consumers have
   // dropped their edges to it.
+  // The three work lists are reused across calls on this thread (no allocation per step); a
+  // backward started from inside a backward closure gets fresh ones.
+  thread_local Scratch t_scratch;
+  Scratch local;
+  Scratch& scratch = t_scratch.in_use ? local : t_scratch;
+  scratch.in_use = true;
+  struct Release {
+    Scratch& s;
+    ~Release() {
+      s.stack.clear();
+      s.seen.clear();  // drops the nodes this pass kept alive
+      s.ready.clear();
+      s.in_use = false;
+    }
+  } release{scratch};
+  std::vector<Node*>& stack = scratch.stack;
+  std::vector<std::shared_ptr<Node>>& seen = scratch.seen;
   const std::shared_ptr<Node>& start = root.grad_fn();
-  std::vector<Node*> stack{start.get()};
-  std::vector<std::shared_ptr<Node>> seen{start};
+  stack.push_back(start.get());
+  seen.push_back(start);
   start->dependencies = 0;
   while (!stack.empty()) {
     Node* node = stack.back();
@@ -83,7 +106,8 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
 
   // Pass 2: run nodes whose consumers have all delivered.
   start->grad = g;
-  std::vector<Node*> ready{start.get()};
+  std::vector<Node*>& ready = scratch.ready;
+  ready.push_back(start.get());
   try {
     while (!ready.empty()) {
       Node* node = ready.back();

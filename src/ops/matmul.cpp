@@ -78,6 +78,22 @@ int64_t leading_rows(const Tensor& x) {
   return rows;
 }
 
+// db = sum over rows of dy (N, out_features): the bias gradient, one pass adding rows in order
+// (the same order as sum(dy, {0}), without its reshapes and temporaries).
+Tensor column_sums(const Tensor& dy) {
+  int64_t n = dy.size(0), c = dy.size(1);
+  Tensor db = Tensor::empty({c}, dy.dtype());
+  detail::dispatch_float("linear_backward", dy.dtype(), [&]<class T>() {
+    T* __restrict out = db.data<T>();
+    const T* __restrict g = dy.data<T>();
+    std::fill_n(out, c, T(0));
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < c; ++j) out[j] += g[i * c + j];
+    }
+  });
+  return db;
+}
+
 }  // namespace
 
 Tensor mm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b) {
@@ -158,7 +174,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   return autograd::record("linear", y, {x, w, b}, [x, w, b](const Tensor& dy) {
     return Grads{x.requires_grad() ? mm(dy, false, w, false) : Tensor(),  // dx = dy w      (N, in)
                  w.requires_grad() ? mm(dy, true, x, false) : Tensor(),   // dw = dy^T x    (out, in)
-                 b.defined() && b.requires_grad() ? sum(dy, {0}) : Tensor()};  // db = sum_n dy
+                 b.defined() && b.requires_grad() ? column_sums(dy) : Tensor()};  // db = sum_n dy
   });
 }
 

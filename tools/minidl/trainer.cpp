@@ -120,7 +120,7 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
     Tensor outputs;
     if (full_batch_) {
       auto closure = [&] {
-        optimizer_->zero_grad();
+        optimizer_->zero_grad(/*set_to_none=*/true);  // backward then hands its fresh gradients over
         outputs = (*model_)(batch.inputs);
         Tensor loss = objective_.loss(outputs, batch);
         loss.backward();
@@ -128,7 +128,7 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
       };
       loss_value = optimizer_->step(closure).item();
     } else {
-      optimizer_->zero_grad();
+      optimizer_->zero_grad(/*set_to_none=*/true);  // backward then hands its fresh gradients over
       outputs = (*model_)(batch.inputs);
       Tensor loss = objective_.loss(outputs, batch);
       loss.backward();
