@@ -86,9 +86,21 @@ Tensor column_sums(const Tensor& dy) {
   detail::dispatch_float("linear_backward", dy.dtype(), [&]<class T>() {
     T* __restrict out = db.data<T>();
     const T* __restrict g = dy.data<T>();
-    std::fill_n(out, c, T(0));
-    for (int64_t i = 0; i < n; ++i) {
-      for (int64_t j = 0; j < c; ++j) out[j] += g[i * c + j];
+    // Blocks of 16 columns summed in registers down all rows: writing out[] back every row made
+    // each row wait on the previous row's store.
+    constexpr int64_t kBlock = 16;
+    int64_t j0 = 0;
+    for (; j0 + kBlock <= c; j0 += kBlock) {
+      T acc[kBlock] = {};
+      for (int64_t i = 0; i < n; ++i) {
+        for (int64_t j = 0; j < kBlock; ++j) acc[j] += g[i * c + j0 + j];
+      }
+      for (int64_t j = 0; j < kBlock; ++j) out[j0 + j] = acc[j];
+    }
+    for (int64_t j = j0; j < c; ++j) {
+      T acc = 0;
+      for (int64_t i = 0; i < n; ++i) acc += g[i * c + j];
+      out[j] = acc;
     }
   });
   return db;
