@@ -17,9 +17,10 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
-# The main job: trains the disk network (until the CLI exists, the raw-ops example).
+# The main job: `minidl train` on configs/disk.toml (the reports' task, minidl's best setting);
+# the run folder runs/disk-<timestamp>/ gets the metrics, the plots and the model.
 run: build
-	./$(BUILD)/examples/example_disk
+	./$(BUILD)/tools/minidl/minidl train
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
