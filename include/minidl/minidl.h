@@ -29,6 +29,7 @@
 #include "minidl/gradcheck.h"
 #include "minidl/nn.h"
 #include "minidl/ops/activation.h"
+#include "minidl/ops/conv.h"
 #include "minidl/ops/elementwise.h"
 #include "minidl/ops/index.h"
 #include "minidl/ops/matmul.h"

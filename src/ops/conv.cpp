@@ -1,0 +1,503 @@
+// Image ops. conv2d lays the whole batch out as columns (C*KH*KW, N*OH*OW) (im2col) and does one
+// GEMM; its backward is one GEMM for dw, one for the columns' gradient, and col2im for dx. The
+// im2col/col2im loops compute each kernel offset's valid output range once, so the inner loops
+// are branch-free contiguous copies that vectorise (stride 1).
+#include "minidl/ops/conv.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "blas.h"
+#include "dispatch.h"
+#include "minidl/autograd/node.h"
+
+namespace minidl {
+
+using autograd::Grads;
+
+std::string to_string(Size2 s) {
+  std::string out = "(";  // appended piecewise: GCC 12 warns (-Wrestrict) on "(" + std::string
+  out += std::to_string(s.h);
+  out += ", ";
+  out += std::to_string(s.w);
+  out += ")";
+  return out;
+}
+
+namespace {
+
+std::string pair_string(int64_t a, int64_t b) { return to_string(Size2(a, b)); }
+std::string pair_string(Size2 s) { return to_string(s); }
+
+// The sizes of one conv or pool call. c is the input's channels; oc the output's (conv only).
+struct Geometry {
+  int64_t n, c, h, w;
+  int64_t kh, kw, sh, sw, ph, pw;
+  int64_t oh, ow;
+  int64_t oc = 0;
+  int64_t rows() const { return c * kh * kw; }  // im2col rows
+  int64_t plane() const { return oh * ow; }
+};
+
+void check_window(const char* op, Size2 kernel_size, Size2 stride, Size2 padding) {
+  if (kernel_size.h < 1 || kernel_size.w < 1 || stride.h < 1 || stride.w < 1 || padding.h < 0 || padding.w < 0) {
+    throw ValueError(std::string(op) + ": kernel_size and stride must be >= 1 and padding >= 0, got kernel_size " +
+                     pair_string(kernel_size) + ", stride " + pair_string(stride) + ", padding " + pair_string(padding));
+  }
+}
+
+// Fills the output size; the kernel must fit in the padded input.
+Geometry window_geometry(const char* op, const Tensor& x, Size2 kernel_size, Size2 stride, Size2 padding) {
+  Geometry g{x.size(0), x.size(1), x.size(2), x.size(3), kernel_size.h, kernel_size.w, stride.h, stride.w,
+             padding.h, padding.w, 0, 0};
+  int64_t padded_h = g.h + 2 * g.ph, padded_w = g.w + 2 * g.pw;
+  if (padded_h < g.kh || padded_w < g.kw) {
+    throw ShapeError(std::string(op) + ": kernel " + pair_string(kernel_size) + " is larger than the padded input " +
+                     pair_string(padded_h, padded_w) + ": input shape " + to_string(x.shape()) + ", padding " +
+                     pair_string(padding));
+  }
+  g.oh = (padded_h - g.kh) / g.sh + 1;
+  g.ow = (padded_w - g.kw) / g.sw + 1;
+  return g;
+}
+
+void check_4d(const char* op, const Tensor& x) {
+  detail::check_defined(op, x);
+  if (x.dim() != 4) {
+    throw ShapeError(std::string(op) + ": expected a 4-D input (N, C, H, W), got shape " + to_string(x.shape()));
+  }
+}
+
+// The outputs o in [lo, hi) (of `out`) that read input index o*s - p + k inside [0, size).
+struct Range {
+  int64_t lo, hi;
+};
+Range valid_range(int64_t out, int64_t size, int64_t s, int64_t p, int64_t k) {
+  int64_t lo = p > k ? (p - k + s - 1) / s : 0;
+  int64_t top = size - 1 + p - k;  // the largest o*s allowed
+  int64_t hi = top >= 0 ? top / s + 1 : 0;
+  lo = std::min(lo, out);
+  return {lo, std::clamp(hi, lo, out)};
+}
+
+// cols[(c, ki, kj)][(n, oh, ow)] = x[n, c, oh*sh - ph + ki, ow*sw - pw + kj], 0 outside.
+// x: (N, C, H, W) -> cols: (C*KH*KW, N*OH*OW)
+template <class T>
+void im2col(const T* x, const Geometry& g, T* cols) {
+  const int64_t plane = g.plane(), ld = g.n * plane;
+  for (int64_t c = 0; c < g.c; ++c) {
+    for (int64_t ki = 0; ki < g.kh; ++ki) {
+      const Range rh = valid_range(g.oh, g.h, g.sh, g.ph, ki);
+      for (int64_t kj = 0; kj < g.kw; ++kj) {
+        const Range rw = valid_range(g.ow, g.w, g.sw, g.pw, kj);
+        const int64_t col_offset = kj - g.pw;
+        T* row = cols + ((c * g.kh + ki) * g.kw + kj) * ld;
+        for (int64_t n = 0; n < g.n; ++n) {
+          const T* src = x + (n * g.c + c) * g.h * g.w;
+          T* dst = row + n * plane;
+          std::fill(dst, dst + rh.lo * g.ow, T(0));
+          for (int64_t oh = rh.lo; oh < rh.hi; ++oh) {
+            const T* in = src + (oh * g.sh - g.ph + ki) * g.w;  // the input row this output row reads
+            T* out = dst + oh * g.ow;
+            std::fill(out, out + rw.lo, T(0));
+            if (g.sw == 1) {
+              for (int64_t ow = rw.lo; ow < rw.hi; ++ow) out[ow] = in[ow + col_offset];
+            } else {
+              for (int64_t ow = rw.lo; ow < rw.hi; ++ow) out[ow] = in[ow * g.sw + col_offset];
+            }
+            std::fill(out + rw.hi, out + g.ow, T(0));
+          }
+          std::fill(dst + rh.hi * g.ow, dst + plane, T(0));
+        }
+      }
+    }
+  }
+}
+
+// The adjoint of im2col: dx[n, c, ih, iw] += every column entry that copied it. dx must be zeroed.
+template <class T>
+void col2im(const T* cols, const Geometry& g, T* dx) {
+  const int64_t plane = g.plane(), ld = g.n * plane;
+  for (int64_t c = 0; c < g.c; ++c) {
+    for (int64_t ki = 0; ki < g.kh; ++ki) {
+      const Range rh = valid_range(g.oh, g.h, g.sh, g.ph, ki);
+      for (int64_t kj = 0; kj < g.kw; ++kj) {
+        const Range rw = valid_range(g.ow, g.w, g.sw, g.pw, kj);
+        const int64_t col_offset = kj - g.pw;
+        const T* row = cols + ((c * g.kh + ki) * g.kw + kj) * ld;
+        for (int64_t n = 0; n < g.n; ++n) {
+          T* dst = dx + (n * g.c + c) * g.h * g.w;
+          const T* src = row + n * plane;
+          for (int64_t oh = rh.lo; oh < rh.hi; ++oh) {
+            T* in = dst + (oh * g.sh - g.ph + ki) * g.w;
+            const T* out = src + oh * g.ow;
+            if (g.sw == 1) {
+              for (int64_t ow = rw.lo; ow < rw.hi; ++ow) in[ow + col_offset] += out[ow];
+            } else {
+              for (int64_t ow = rw.lo; ow < rw.hi; ++ow) in[ow * g.sw + col_offset] += out[ow];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// (N, OC, P) <-> (OC, N, P): the GEMM works on channel-major rows, tensors are batch-major.
+template <class T>
+void swap_leading(const T* src, int64_t a, int64_t b, int64_t p, T* dst) {
+  for (int64_t i = 0; i < a; ++i) {
+    for (int64_t j = 0; j < b; ++j) std::copy_n(src + (i * b + j) * p, p, dst + (j * a + i) * p);
+  }
+}
+
+Geometry conv_geometry(const Tensor& x, const Tensor& w, const Tensor& b, Size2 stride, Size2 padding) {
+  check_4d("conv2d", x);
+  detail::check_defined("conv2d", w, "weight");
+  if (w.dim() != 4) {
+    throw ShapeError("conv2d: weight must be 4-D (out_channels, in_channels, KH, KW), got shape " + to_string(w.shape()));
+  }
+  if (x.dtype() != w.dtype() || (b.defined() && b.dtype() != x.dtype())) {
+    throw DtypeError("conv2d: input, weight and bias must have one dtype, got input " + to_string(x.dtype()) +
+                     ", weight " + to_string(w.dtype()) + (b.defined() ? ", bias " + to_string(b.dtype()) : ""));
+  }
+  if (x.size(1) != w.size(1)) {
+    throw ShapeError("conv2d: input has " + std::to_string(x.size(1)) + " channels, expected " +
+                     std::to_string(w.size(1)) + " (weight " + to_string(w.shape()) + "): input shape " +
+                     to_string(x.shape()));
+  }
+  if (b.defined() && (b.dim() != 1 || b.size(0) != w.size(0))) {
+    throw ShapeError("conv2d: bias must have shape (" + std::to_string(w.size(0)) + "), got " + to_string(b.shape()));
+  }
+  Size2 kernel_size{w.size(2), w.size(3)};
+  check_window("conv2d", kernel_size, stride, padding);
+  Geometry g = window_geometry("conv2d", x, kernel_size, stride, padding);
+  g.oc = w.size(0);
+  return g;
+}
+
+}  // namespace
+
+// y[n] = w (OC, C*KH*KW) cols[n] (C*KH*KW, OH*OW) + b, with all n in one GEMM.
+// x: (N, C, H, W), w: (OC, C, KH, KW) -> y: (N, OC, OH, OW)
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Size2 stride, Size2 padding) {
+  const Geometry g = conv_geometry(x, w, b, stride, padding);
+  const int64_t cols_width = g.n * g.plane();
+  Tensor cols = Tensor::empty({g.rows(), cols_width}, x.dtype());
+  Tensor y = Tensor::empty({g.n, g.oc, g.oh, g.ow}, x.dtype());
+  detail::dispatch_float("conv2d", x.dtype(), [&]<class T>() {
+    im2col(x.data<T>(), g, cols.data<T>());
+    // A single image's (OC, OH*OW) product is already y's layout; a batch goes through a buffer.
+    Tensor product = g.n == 1 ? y : Tensor::empty({g.oc, cols_width}, x.dtype());
+    T* py = product.data<T>();
+    blas::gemm(false, false, g.oc, cols_width, g.rows(), T(1), w.data<T>(), g.rows(), cols.data<T>(), cols_width, T(0),
+               py, cols_width);
+    T* out = y.data<T>();
+    const T* pb = b.defined() ? b.data<T>() : nullptr;
+    const int64_t plane = g.plane();
+    for (int64_t n = 0; n < g.n; ++n) {
+      for (int64_t o = 0; o < g.oc; ++o) {
+        const T* src = py + (o * g.n + n) * plane;
+        T* dst = out + (n * g.oc + o) * plane;
+        const T bias = pb ? pb[o] : T(0);
+        for (int64_t p = 0; p < plane; ++p) dst[p] = src[p] + bias;  // in place when n == 1
+      }
+    }
+  });
+  // The columns are kept for dw only.
+  Tensor saved_cols = w.requires_grad() ? cols : Tensor();
+  return autograd::record("conv2d", y, {x, w, b}, [x, w, b, saved_cols, g](const Tensor& dy) {
+    Tensor dx, dw, db;
+    const int64_t cols_width = g.n * g.plane();
+    detail::dispatch_float("conv2d_backward", dy.dtype(), [&]<class T>() {
+      // dy as (OC, N*OH*OW) rows, the layout of the forward's product.
+      Tensor rows = dy;
+      if (g.n > 1) {
+        rows = Tensor::empty({g.oc, cols_width}, dy.dtype());
+        swap_leading(dy.data<T>(), g.n, g.oc, g.plane(), rows.data<T>());
+      }
+      const T* pdy = rows.data<T>();
+      if (w.requires_grad()) {  // dw = dy (OC, NP) cols^T (NP, C*KH*KW)
+        dw = Tensor::empty(w.shape(), w.dtype());
+        blas::gemm(false, true, g.oc, g.rows(), cols_width, T(1), pdy, cols_width, saved_cols.data<T>(), cols_width,
+                   T(0), dw.data<T>(), g.rows());
+      }
+      if (b.defined() && b.requires_grad()) {  // db = sum of dy over n, oh, ow
+        db = Tensor::empty(b.shape(), b.dtype());
+        T* pdb = db.data<T>();
+        for (int64_t o = 0; o < g.oc; ++o) {
+          T total = 0;
+          for (int64_t k = 0; k < cols_width; ++k) total += pdy[o * cols_width + k];
+          pdb[o] = total;
+        }
+      }
+      if (x.requires_grad()) {  // dcols = w^T (C*KH*KW, OC) dy (OC, NP); dx = col2im(dcols)
+        Tensor dcols = Tensor::empty({g.rows(), cols_width}, dy.dtype());
+        blas::gemm(true, false, g.rows(), cols_width, g.oc, T(1), w.data<T>(), g.rows(), pdy, cols_width, T(0),
+                   dcols.data<T>(), cols_width);
+        dx = zeros(x.shape(), x.dtype());
+        col2im(dcols.data<T>(), g, dx.data<T>());
+      }
+    });
+    return Grads{dx, dw, db};
+  });
+}
+
+namespace {
+
+Geometry pool_geometry(const char* op, const Tensor& x, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
+  check_4d(op, x);
+  detail::dispatch_float(op, x.dtype(), []<class T>() {});  // float dtypes only
+  Size2 s = stride.value_or(kernel_size);
+  check_window(op, kernel_size, s, padding);
+  if (2 * padding.h > kernel_size.h || 2 * padding.w > kernel_size.w) {
+    throw ValueError(std::string(op) + ": padding must be at most half the kernel size, got padding " +
+                     pair_string(padding) + " for kernel_size " + pair_string(kernel_size));
+  }
+  return window_geometry(op, x, kernel_size, s, padding);
+}
+
+}  // namespace
+
+// y = max over each window; indices (flat h*W + w in the plane) are kept for the backward.
+// x: (N, C, H, W) -> y: (N, C, OH, OW)
+Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
+  const Geometry g = pool_geometry("max_pool2d", x, kernel_size, stride, padding);
+  Tensor y = Tensor::empty({g.n, g.c, g.oh, g.ow}, x.dtype());
+  Tensor indices = Tensor::empty({g.n, g.c, g.oh, g.ow}, kInt64);
+  detail::dispatch_float("max_pool2d", x.dtype(), [&]<class T>() {
+    const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+    for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
+      const T* px = x.data<T>() + nc * in_plane;
+      T* py = y.data<T>() + nc * out_plane;
+      int64_t* pi = indices.data<int64_t>() + nc * out_plane;
+      for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const int64_t h0 = std::max<int64_t>(oh * g.sh - g.ph, 0), h1 = std::min(oh * g.sh - g.ph + g.kh, g.h);
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          const int64_t w0 = std::max<int64_t>(ow * g.sw - g.pw, 0), w1 = std::min(ow * g.sw - g.pw + g.kw, g.w);
+          // As PyTorch's cpu_max_pool: strict > keeps the first maximum; a NaN always wins.
+          T best = -std::numeric_limits<T>::infinity();
+          int64_t arg = h0 * g.w + w0;
+          for (int64_t ih = h0; ih < h1; ++ih) {
+            for (int64_t iw = w0; iw < w1; ++iw) {
+              const T v = px[ih * g.w + iw];
+              if (v > best || std::isnan(v)) {
+                best = v;
+                arg = ih * g.w + iw;
+              }
+            }
+          }
+          py[oh * g.ow + ow] = best;
+          pi[oh * g.ow + ow] = arg;
+        }
+      }
+    }
+  });
+  return autograd::record("max_pool2d", y, {x}, [indices, shape = x.shape(), g](const Tensor& dy) {
+    Tensor dx = zeros(shape, dy.dtype());
+    detail::dispatch_float("max_pool2d_backward", dy.dtype(), [&]<class T>() {
+      const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+      const T* pdy = dy.data<T>();
+      const int64_t* pi = indices.data<int64_t>();
+      T* pdx = dx.data<T>();
+      for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
+        for (int64_t k = 0; k < out_plane; ++k) pdx[nc * in_plane + pi[nc * out_plane + k]] += pdy[nc * out_plane + k];
+      }
+    });
+    return Grads{dx};
+  });
+}
+
+namespace {
+
+// Calls f(oh, ow, h0, h1, w0, w1, divisor) for each avg-pool window: [h0, h1) x [w0, w1) are the
+// input rows and columns inside the image; the divisor counts the padding too (PyTorch's
+// count_include_pad=True: the window clipped to the padded input).
+template <class F>
+void for_each_avg_window(const Geometry& g, F f) {
+  for (int64_t oh = 0; oh < g.oh; ++oh) {
+    int64_t h0 = oh * g.sh - g.ph, h1 = std::min(h0 + g.kh, g.h + g.ph);
+    const int64_t pool_h = h1 - h0;
+    h0 = std::max<int64_t>(h0, 0);
+    h1 = std::min(h1, g.h);
+    for (int64_t ow = 0; ow < g.ow; ++ow) {
+      int64_t w0 = ow * g.sw - g.pw, w1 = std::min(w0 + g.kw, g.w + g.pw);
+      const int64_t pool_w = w1 - w0;
+      w0 = std::max<int64_t>(w0, 0);
+      w1 = std::min(w1, g.w);
+      f(oh, ow, h0, h1, w0, w1, pool_h * pool_w);
+    }
+  }
+}
+
+}  // namespace
+
+// y = mean over each window (padding counted as zeros).
+// x: (N, C, H, W) -> y: (N, C, OH, OW)
+Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
+  const Geometry g = pool_geometry("avg_pool2d", x, kernel_size, stride, padding);
+  Tensor y = Tensor::empty({g.n, g.c, g.oh, g.ow}, x.dtype());
+  detail::dispatch_float("avg_pool2d", x.dtype(), [&]<class T>() {
+    const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+    for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
+      const T* px = x.data<T>() + nc * in_plane;
+      T* py = y.data<T>() + nc * out_plane;
+      for_each_avg_window(g, [&](int64_t oh, int64_t ow, int64_t h0, int64_t h1, int64_t w0, int64_t w1, int64_t divisor) {
+        T total = 0;
+        for (int64_t ih = h0; ih < h1; ++ih) {
+          for (int64_t iw = w0; iw < w1; ++iw) total += px[ih * g.w + iw];
+        }
+        py[oh * g.ow + ow] = total / static_cast<T>(divisor);
+      });
+    }
+  });
+  return autograd::record("avg_pool2d", y, {x}, [shape = x.shape(), g](const Tensor& dy) {
+    Tensor dx = zeros(shape, dy.dtype());
+    detail::dispatch_float("avg_pool2d_backward", dy.dtype(), [&]<class T>() {
+      const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+      for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
+        const T* pdy = dy.data<T>() + nc * out_plane;
+        T* pdx = dx.data<T>() + nc * in_plane;
+        for_each_avg_window(g, [&](int64_t oh, int64_t ow, int64_t h0, int64_t h1, int64_t w0, int64_t w1,
+                                   int64_t divisor) {
+          const T share = pdy[oh * g.ow + ow] / static_cast<T>(divisor);
+          for (int64_t ih = h0; ih < h1; ++ih) {
+            for (int64_t iw = w0; iw < w1; ++iw) pdx[ih * g.w + iw] += share;
+          }
+        });
+      }
+    });
+    return Grads{dx};
+  });
+}
+
+namespace {
+
+void check_channel_vector(const Tensor& v, const char* name, const Tensor& x) {
+  if (!v.defined()) return;
+  if (v.dtype() != x.dtype()) {
+    throw DtypeError(std::string("batch_norm: ") + name + " is " + to_string(v.dtype()) + ", input is " +
+                     to_string(x.dtype()));
+  }
+  if (v.dim() != 1 || v.size(0) != x.size(1)) {
+    throw ShapeError(std::string("batch_norm: ") + name + " must have shape (" + std::to_string(x.size(1)) +
+                     ") for input shape " + to_string(x.shape()) + ", got " + to_string(v.shape()));
+  }
+}
+
+}  // namespace
+
+// Per channel c, over the N * L values of x viewed as (N, C, L):
+// y = (x - mean_c) invstd_c w_c + b_c, invstd_c = 1 / sqrt(var_c + eps).
+// x: (N, C, ...) -> y: the same shape
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, double momentum, double eps) {
+  detail::check_defined("batch_norm", x);
+  if (x.dim() < 2) {
+    throw ShapeError("batch_norm: expected an input with a channel dim (N, C, ...), got shape " + to_string(x.shape()));
+  }
+  detail::dispatch_float("batch_norm", x.dtype(), []<class T>() {});
+  check_channel_vector(running_mean, "running_mean", x);
+  check_channel_vector(running_var, "running_var", x);
+  check_channel_vector(weight, "weight", x);
+  check_channel_vector(bias, "bias", x);
+  if (running_mean.defined() != running_var.defined()) {
+    throw ValueError("batch_norm: running_mean and running_var must both be given or both be undefined");
+  }
+  const int64_t n = x.size(0), c = x.size(1), inner = x.numel() / std::max<int64_t>(n * c, 1);
+  const int64_t count = n * inner;
+  if (training && count <= 1) {
+    throw ValueError("batch_norm: expected more than 1 value per channel when training, got input shape " +
+                     to_string(x.shape()));
+  }
+  const bool batch_stats = training || !running_mean.defined();
+  std::vector<double> mean(c), invstd(c);
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
+  detail::dispatch_float("batch_norm", x.dtype(), [&]<class T>() {
+    const T* px = x.data<T>();
+    T* py = y.data<T>();
+    for (int64_t ch = 0; ch < c; ++ch) {
+      double var;
+      if (batch_stats) {  // two passes in double: the mean, then the biased variance
+        double total = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const T* row = px + (i * c + ch) * inner;
+          for (int64_t k = 0; k < inner; ++k) total += row[k];
+        }
+        mean[ch] = count ? total / static_cast<double>(count) : 0.0;
+        double squares = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const T* row = px + (i * c + ch) * inner;
+          for (int64_t k = 0; k < inner; ++k) {
+            const double d = row[k] - mean[ch];
+            squares += d * d;
+          }
+        }
+        var = count ? squares / static_cast<double>(count) : 0.0;
+        if (training && running_mean.defined()) {  // PyTorch: the running variance is unbiased
+          T* rm = running_mean.data<T>();
+          T* rv = running_var.data<T>();
+          rm[ch] = static_cast<T>((1 - momentum) * rm[ch] + momentum * mean[ch]);
+          rv[ch] = static_cast<T>((1 - momentum) * rv[ch] + momentum * squares / static_cast<double>(count - 1));
+        }
+      } else {
+        mean[ch] = running_mean.data<T>()[ch];
+        var = running_var.data<T>()[ch];
+      }
+      invstd[ch] = 1.0 / std::sqrt(var + eps);
+      // y = x scale + shift, one multiply-add per element.
+      const double w = weight.defined() ? static_cast<double>(weight.data<T>()[ch]) : 1.0;
+      const double b = bias.defined() ? static_cast<double>(bias.data<T>()[ch]) : 0.0;
+      const T scale = static_cast<T>(invstd[ch] * w), shift = static_cast<T>(b - mean[ch] * invstd[ch] * w);
+      for (int64_t i = 0; i < n; ++i) {
+        const T* row = px + (i * c + ch) * inner;
+        T* out = py + (i * c + ch) * inner;
+        for (int64_t k = 0; k < inner; ++k) out[k] = row[k] * scale + shift;
+      }
+    }
+  });
+  return autograd::record(
+      "batch_norm", y, {x, weight, bias}, [x, weight, bias, mean, invstd, batch_stats, n, c, inner](const Tensor& dy) {
+        Tensor dx = x.requires_grad() ? Tensor::empty(x.shape(), x.dtype()) : Tensor();
+        Tensor dw = weight.defined() && weight.requires_grad() ? Tensor::empty(weight.shape(), x.dtype()) : Tensor();
+        Tensor db = bias.defined() && bias.requires_grad() ? Tensor::empty(bias.shape(), x.dtype()) : Tensor();
+        const double count = static_cast<double>(n * inner);
+        detail::dispatch_float("batch_norm_backward", dy.dtype(), [&]<class T>() {
+          const T *px = x.data<T>(), *pdy = dy.data<T>();
+          for (int64_t ch = 0; ch < c; ++ch) {
+            // sum_dy = sum dy, sum_dy_xhat = sum dy xhat, xhat = (x - mean) invstd
+            double sum_dy = 0, sum_dy_xc = 0;
+            for (int64_t i = 0; i < n; ++i) {
+              const int64_t base = (i * c + ch) * inner;
+              for (int64_t k = 0; k < inner; ++k) {
+                sum_dy += pdy[base + k];
+                sum_dy_xc += pdy[base + k] * (px[base + k] - mean[ch]);
+              }
+            }
+            const double sum_dy_xhat = sum_dy_xc * invstd[ch];
+            if (dw.defined()) dw.data<T>()[ch] = static_cast<T>(sum_dy_xhat);
+            if (db.defined()) db.data<T>()[ch] = static_cast<T>(sum_dy);
+            if (!dx.defined()) continue;
+            const double w = weight.defined() ? static_cast<double>(weight.data<T>()[ch]) : 1.0;
+            const double k_dy = w * invstd[ch];
+            // Batch statistics: dx = w invstd (dy - mean(dy) - xhat mean(dy xhat)), written as
+            // dx = a dy + b x + c with per-channel a, b, c. Running statistics: dx = w invstd dy.
+            const double a = k_dy;
+            const double bx = batch_stats ? -k_dy * invstd[ch] * sum_dy_xhat / count : 0.0;
+            const double c0 = batch_stats ? -k_dy * sum_dy / count - bx * mean[ch] : 0.0;
+            const T ta = static_cast<T>(a), tb = static_cast<T>(bx), tc = static_cast<T>(c0);
+            T* pdx = dx.data<T>();
+            for (int64_t i = 0; i < n; ++i) {
+              const int64_t base = (i * c + ch) * inner;
+              for (int64_t k = 0; k < inner; ++k) pdx[base + k] = ta * pdy[base + k] + tb * px[base + k] + tc;
+            }
+          }
+        });
+        return Grads{dx, dw, db};
+      });
+}
+
+}  // namespace minidl
