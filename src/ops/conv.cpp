@@ -260,6 +260,24 @@ Geometry pool_geometry(const char* op, const Tensor& x, Size2 kernel_size, std::
   return window_geometry(op, x, kernel_size, s, padding);
 }
 
+// The pooling kernels work one output row at a time: for each input row ih of the window and
+// each kernel column kj, one branch-free loop over the output columns that read it (the same
+// valid ranges as im2col). Each output still sees its window in row-major order.
+struct PoolRows {
+  int64_t h0, h1;  // input rows of output row oh inside the image
+  int64_t pool_h;  // rows of the window clipped to the padded input (avg_pool2d's divisor)
+};
+PoolRows pool_rows(const Geometry& g, int64_t oh) {
+  const int64_t start = oh * g.sh - g.ph, end = std::min(start + g.kh, g.h + g.ph);
+  return {std::max<int64_t>(start, 0), std::min(end, g.h), end - start};
+}
+
+std::vector<Range> column_ranges(const Geometry& g) {
+  std::vector<Range> ranges(g.kw);
+  for (int64_t kj = 0; kj < g.kw; ++kj) ranges[kj] = valid_range(g.ow, g.w, g.sw, g.pw, kj);
+  return ranges;
+}
+
 }  // namespace
 
 // y = max over each window; indices (flat h*W + w in the plane) are kept for the backward.
@@ -268,30 +286,33 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> strid
   const Geometry g = pool_geometry("max_pool2d", x, kernel_size, stride, padding);
   Tensor y = Tensor::empty({g.n, g.c, g.oh, g.ow}, x.dtype());
   Tensor indices = Tensor::empty({g.n, g.c, g.oh, g.ow}, kInt64);
+  const std::vector<Range> columns = column_ranges(g);
   detail::dispatch_float("max_pool2d", x.dtype(), [&]<class T>() {
     const int64_t in_plane = g.h * g.w, out_plane = g.plane();
     for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
       const T* px = x.data<T>() + nc * in_plane;
-      T* py = y.data<T>() + nc * out_plane;
-      int64_t* pi = indices.data<int64_t>() + nc * out_plane;
       for (int64_t oh = 0; oh < g.oh; ++oh) {
-        const int64_t h0 = std::max<int64_t>(oh * g.sh - g.ph, 0), h1 = std::min(oh * g.sh - g.ph + g.kh, g.h);
+        const PoolRows rows = pool_rows(g, oh);
+        T* best = y.data<T>() + nc * out_plane + oh * g.ow;
+        int64_t* arg = indices.data<int64_t>() + nc * out_plane + oh * g.ow;
         for (int64_t ow = 0; ow < g.ow; ++ow) {
-          const int64_t w0 = std::max<int64_t>(ow * g.sw - g.pw, 0), w1 = std::min(ow * g.sw - g.pw + g.kw, g.w);
-          // As PyTorch's cpu_max_pool: strict > keeps the first maximum; a NaN always wins.
-          T best = -std::numeric_limits<T>::infinity();
-          int64_t arg = h0 * g.w + w0;
-          for (int64_t ih = h0; ih < h1; ++ih) {
-            for (int64_t iw = w0; iw < w1; ++iw) {
-              const T v = px[ih * g.w + iw];
-              if (v > best || std::isnan(v)) {
-                best = v;
-                arg = ih * g.w + iw;
-              }
+          best[ow] = -std::numeric_limits<T>::infinity();
+          arg[ow] = rows.h0 * g.w + std::max<int64_t>(ow * g.sw - g.pw, 0);  // the window's first element
+        }
+        for (int64_t ih = rows.h0; ih < rows.h1; ++ih) {
+          const T* in = px + ih * g.w;
+          for (int64_t kj = 0; kj < g.kw; ++kj) {
+            // Locals, not g's or columns' fields: the int64 stores to arg could alias those.
+            const int64_t lo = columns[kj].lo, hi = columns[kj].hi, sw = g.sw, offset = kj - g.pw;
+            const int64_t base = ih * g.w + offset;
+            for (int64_t ow = lo; ow < hi; ++ow) {
+              // As PyTorch's cpu_max_pool: strict > keeps the first maximum; a NaN always wins.
+              const T v = in[ow * sw + offset], b = best[ow];
+              const bool take = (v > b) | (v != v);
+              best[ow] = take ? v : b;
+              arg[ow] = take ? base + ow * sw : arg[ow];
             }
           }
-          py[oh * g.ow + ow] = best;
-          pi[oh * g.ow + ow] = arg;
         }
       }
     }
@@ -313,23 +334,13 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> strid
 
 namespace {
 
-// Calls f(oh, ow, h0, h1, w0, w1, divisor) for each avg-pool window: [h0, h1) x [w0, w1) are the
-// input rows and columns inside the image; the divisor counts the padding too (PyTorch's
-// count_include_pad=True: the window clipped to the padded input).
-template <class F>
-void for_each_avg_window(const Geometry& g, F f) {
-  for (int64_t oh = 0; oh < g.oh; ++oh) {
-    int64_t h0 = oh * g.sh - g.ph, h1 = std::min(h0 + g.kh, g.h + g.ph);
-    const int64_t pool_h = h1 - h0;
-    h0 = std::max<int64_t>(h0, 0);
-    h1 = std::min(h1, g.h);
-    for (int64_t ow = 0; ow < g.ow; ++ow) {
-      int64_t w0 = ow * g.sw - g.pw, w1 = std::min(w0 + g.kw, g.w + g.pw);
-      const int64_t pool_w = w1 - w0;
-      w0 = std::max<int64_t>(w0, 0);
-      w1 = std::min(w1, g.w);
-      f(oh, ow, h0, h1, w0, w1, pool_h * pool_w);
-    }
+// 1 / divisor of each output column of avg_pool2d for a window of pool_h rows: the window clipped
+// to the padded input, padding counted (PyTorch's count_include_pad=True).
+template <class T>
+void avg_scales(const Geometry& g, int64_t pool_h, T* scale) {
+  for (int64_t ow = 0; ow < g.ow; ++ow) {
+    const int64_t start = ow * g.sw - g.pw, end = std::min(start + g.kw, g.w + g.pw);
+    scale[ow] = T(1) / static_cast<T>(pool_h * (end - start));
   }
 }
 
@@ -340,34 +351,48 @@ void for_each_avg_window(const Geometry& g, F f) {
 Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
   const Geometry g = pool_geometry("avg_pool2d", x, kernel_size, stride, padding);
   Tensor y = Tensor::empty({g.n, g.c, g.oh, g.ow}, x.dtype());
+  const std::vector<Range> columns = column_ranges(g);
   detail::dispatch_float("avg_pool2d", x.dtype(), [&]<class T>() {
     const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+    std::vector<T> scale(g.ow);
     for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
       const T* px = x.data<T>() + nc * in_plane;
-      T* py = y.data<T>() + nc * out_plane;
-      for_each_avg_window(g, [&](int64_t oh, int64_t ow, int64_t h0, int64_t h1, int64_t w0, int64_t w1, int64_t divisor) {
-        T total = 0;
-        for (int64_t ih = h0; ih < h1; ++ih) {
-          for (int64_t iw = w0; iw < w1; ++iw) total += px[ih * g.w + iw];
+      for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const PoolRows rows = pool_rows(g, oh);
+        T* out = y.data<T>() + nc * out_plane + oh * g.ow;
+        std::fill(out, out + g.ow, T(0));
+        for (int64_t ih = rows.h0; ih < rows.h1; ++ih) {
+          const T* in = px + ih * g.w;
+          for (int64_t kj = 0; kj < g.kw; ++kj) {
+            const int64_t offset = kj - g.pw;
+            for (int64_t ow = columns[kj].lo; ow < columns[kj].hi; ++ow) out[ow] += in[ow * g.sw + offset];
+          }
         }
-        py[oh * g.ow + ow] = total / static_cast<T>(divisor);
-      });
+        avg_scales(g, rows.pool_h, scale.data());
+        for (int64_t ow = 0; ow < g.ow; ++ow) out[ow] *= scale[ow];
+      }
     }
   });
-  return autograd::record("avg_pool2d", y, {x}, [shape = x.shape(), g](const Tensor& dy) {
+  return autograd::record("avg_pool2d", y, {x}, [shape = x.shape(), g, columns](const Tensor& dy) {
     Tensor dx = zeros(shape, dy.dtype());
     detail::dispatch_float("avg_pool2d_backward", dy.dtype(), [&]<class T>() {
       const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+      std::vector<T> share(g.ow);
       for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
-        const T* pdy = dy.data<T>() + nc * out_plane;
         T* pdx = dx.data<T>() + nc * in_plane;
-        for_each_avg_window(g, [&](int64_t oh, int64_t ow, int64_t h0, int64_t h1, int64_t w0, int64_t w1,
-                                   int64_t divisor) {
-          const T share = pdy[oh * g.ow + ow] / static_cast<T>(divisor);
-          for (int64_t ih = h0; ih < h1; ++ih) {
-            for (int64_t iw = w0; iw < w1; ++iw) pdx[ih * g.w + iw] += share;
+        for (int64_t oh = 0; oh < g.oh; ++oh) {
+          const PoolRows rows = pool_rows(g, oh);
+          const T* pdy = dy.data<T>() + nc * out_plane + oh * g.ow;
+          avg_scales(g, rows.pool_h, share.data());
+          for (int64_t ow = 0; ow < g.ow; ++ow) share[ow] *= pdy[ow];
+          for (int64_t ih = rows.h0; ih < rows.h1; ++ih) {
+            T* in = pdx + ih * g.w;
+            for (int64_t kj = 0; kj < g.kw; ++kj) {
+              const int64_t offset = kj - g.pw;
+              for (int64_t ow = columns[kj].lo; ow < columns[kj].hi; ++ow) in[ow * g.sw + offset] += share[ow];
+            }
           }
-        });
+        }
       }
     });
     return Grads{dx};
