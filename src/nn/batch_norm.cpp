@@ -7,10 +7,13 @@ namespace minidl::nn {
 
 BatchNorm::BatchNorm(int64_t num_features, const BatchNormOptions& options, const char* name)
     : num_features_(num_features), options_(options) {
-  if (num_features <= 0) throw ValueError(std::string(name) + ": num_features must be > 0, got " + std::to_string(num_features));
-  if (!(options.eps > 0)) throw ValueError(std::string(name) + ": eps must be > 0, got " + detail::format_double(options.eps));
+  if (num_features <= 0)
+    throw ValueError(std::string(name) + ": num_features must be > 0, got " + std::to_string(num_features));
+  if (!(options.eps > 0))
+    throw ValueError(std::string(name) + ": eps must be > 0, got " + detail::format_double(options.eps));
   if (!(options.momentum >= 0 && options.momentum <= 1)) {
-    throw ValueError(std::string(name) + ": momentum must be in [0, 1], got " + detail::format_double(options.momentum));
+    throw ValueError(std::string(name) + ": momentum must be in [0, 1], got " +
+                     detail::format_double(options.momentum));
   }
   if (!is_floating(options.dtype)) {
     throw DtypeError(std::string(name) + ": dtype must be float32 or float64, got " + to_string(options.dtype));
@@ -33,7 +36,8 @@ Tensor BatchNorm::forward(const Tensor& x) {
     throw ShapeError("input has " + std::to_string(x.size(1)) + " channels, expected " + std::to_string(num_features_));
   }
   // Checks happen in the op before the running statistics change; count the batch after.
-  Tensor y = minidl::batch_norm(x, running_mean_, running_var_, weight_, bias_, is_training(), options_.momentum, options_.eps);
+  Tensor y = minidl::batch_norm(x, running_mean_, running_var_, weight_, bias_, is_training(), options_.momentum,
+                                options_.eps);
   if (is_training() && num_batches_tracked_.defined()) ++num_batches_tracked_.data<int64_t>()[0];
   return y;
 }

@@ -14,14 +14,16 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, con
       stride_(options.stride),
       padding_(options.padding) {
   if (in_channels <= 0 || out_channels <= 0) {
-    throw ValueError("Conv2d: in_channels and out_channels must be > 0, got in_channels=" + std::to_string(in_channels) +
-                     ", out_channels=" + std::to_string(out_channels));
+    throw ValueError("Conv2d: in_channels and out_channels must be > 0, got in_channels=" +
+                     std::to_string(in_channels) + ", out_channels=" + std::to_string(out_channels));
   }
   if (kernel_size.h < 1 || kernel_size.w < 1 || stride_.h < 1 || stride_.w < 1 || padding_.h < 0 || padding_.w < 0) {
     throw ValueError("Conv2d: kernel_size and stride must be >= 1 and padding >= 0, got kernel_size=" +
-                     minidl::to_string(kernel_size) + ", stride=" + minidl::to_string(stride_) + ", padding=" + minidl::to_string(padding_));
+                     minidl::to_string(kernel_size) + ", stride=" + minidl::to_string(stride_) +
+                     ", padding=" + minidl::to_string(padding_));
   }
-  if (!is_floating(options.dtype)) throw DtypeError("Conv2d: dtype must be float32 or float64, got " + to_string(options.dtype));
+  if (!is_floating(options.dtype))
+    throw DtypeError("Conv2d: dtype must be float32 or float64, got " + to_string(options.dtype));
   Generator own(options.seed);
   Generator& gen = options.generator ? *options.generator : own;
   // PyTorch's reset_parameters: kaiming_uniform_(a=sqrt(5)) is U(+-1/sqrt(fan_in)); bias the same.

@@ -6,9 +6,7 @@ namespace minidl::nn {
 namespace {
 
 // PyTorch prints what it was given (2 or (2, 3)); a square size prints as one number here.
-std::string size_repr(Size2 s) {
-  return s.h == s.w ? std::to_string(s.h) : minidl::to_string(s);
-}
+std::string size_repr(Size2 s) { return s.h == s.w ? std::to_string(s.h) : minidl::to_string(s); }
 
 void check_pool(const char* name, Size2 kernel_size, Size2 stride, Size2 padding) {
   if (kernel_size.h < 1 || kernel_size.w < 1 || stride.h < 1 || stride.w < 1 || padding.h < 0 || padding.w < 0) {
@@ -54,7 +52,8 @@ Tensor AvgPool2d::forward(const Tensor& x) {
 }
 
 std::string AvgPool2d::extra_repr() const {
-  return "kernel_size=" + size_repr(kernel_size_) + ", stride=" + size_repr(stride_) + ", padding=" + size_repr(padding_);
+  return "kernel_size=" + size_repr(kernel_size_) + ", stride=" + size_repr(stride_) +
+         ", padding=" + size_repr(padding_);
 }
 
 std::shared_ptr<MaxPool2d> max_pool2d(Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {

@@ -45,14 +45,15 @@ struct Geometry {
 void check_window(const char* op, Size2 kernel_size, Size2 stride, Size2 padding) {
   if (kernel_size.h < 1 || kernel_size.w < 1 || stride.h < 1 || stride.w < 1 || padding.h < 0 || padding.w < 0) {
     throw ValueError(std::string(op) + ": kernel_size and stride must be >= 1 and padding >= 0, got kernel_size " +
-                     pair_string(kernel_size) + ", stride " + pair_string(stride) + ", padding " + pair_string(padding));
+                     pair_string(kernel_size) + ", stride " + pair_string(stride) + ", padding " +
+                     pair_string(padding));
   }
 }
 
 // Fills the output size; the kernel must fit in the padded input.
 Geometry window_geometry(const char* op, const Tensor& x, Size2 kernel_size, Size2 stride, Size2 padding) {
-  Geometry g{x.size(0), x.size(1), x.size(2), x.size(3), kernel_size.h, kernel_size.w, stride.h, stride.w,
-             padding.h, padding.w, 0, 0};
+  Geometry g{x.size(0),     x.size(1), x.size(2), x.size(3), kernel_size.h,
+             kernel_size.w, stride.h,  stride.w,  padding.h, padding.w};
   int64_t padded_h = g.h + 2 * g.ph, padded_w = g.w + 2 * g.pw;
   if (padded_h < g.kh || padded_w < g.kw) {
     throw ShapeError(std::string(op) + ": kernel " + pair_string(kernel_size) + " is larger than the padded input " +
@@ -85,32 +86,35 @@ Range valid_range(int64_t out, int64_t size, int64_t s, int64_t p, int64_t k) {
 
 // cols[(c, ki, kj)][(n, oh, ow)] = x[n, c, oh*sh - ph + ki, ow*sw - pw + kj], 0 outside.
 // x: (N, C, H, W) -> cols: (C*KH*KW, N*OH*OW)
+// Pointers step through rows and the zero fills are plain loops (no memset call per short row):
+// LeNet's rows are 8 to 24 values long, so per-row overhead is what costs.
 template <class T>
 void im2col(const T* x, const Geometry& g, T* cols) {
-  const int64_t plane = g.plane(), ld = g.n * plane;
+  const int64_t plane = g.plane(), ld = g.n * plane, ow_size = g.ow, sw = g.sw, in_plane = g.h * g.w;
+  const int64_t row_step = g.sh * g.w;
   for (int64_t c = 0; c < g.c; ++c) {
     for (int64_t ki = 0; ki < g.kh; ++ki) {
       const Range rh = valid_range(g.oh, g.h, g.sh, g.ph, ki);
+      const int64_t first_row = (rh.lo * g.sh - g.ph + ki) * g.w;  // input offset of output row rh.lo
       for (int64_t kj = 0; kj < g.kw; ++kj) {
         const Range rw = valid_range(g.ow, g.w, g.sw, g.pw, kj);
-        const int64_t col_offset = kj - g.pw;
+        const int64_t lo = rw.lo, hi = rw.hi, offset = kj - g.pw;
         T* row = cols + ((c * g.kh + ki) * g.kw + kj) * ld;
         for (int64_t n = 0; n < g.n; ++n) {
-          const T* src = x + (n * g.c + c) * g.h * g.w;
-          T* dst = row + n * plane;
-          std::fill(dst, dst + rh.lo * g.ow, T(0));
-          for (int64_t oh = rh.lo; oh < rh.hi; ++oh) {
-            const T* in = src + (oh * g.sh - g.ph + ki) * g.w;  // the input row this output row reads
-            T* out = dst + oh * g.ow;
-            std::fill(out, out + rw.lo, T(0));
-            if (g.sw == 1) {
-              for (int64_t ow = rw.lo; ow < rw.hi; ++ow) out[ow] = in[ow + col_offset];
+          const T* in = x + (n * g.c + c) * in_plane + first_row;
+          T* out = row + n * plane;
+          for (int64_t k = 0; k < rh.lo * ow_size; ++k) out[k] = T(0);
+          out += rh.lo * ow_size;
+          for (int64_t oh = rh.lo; oh < rh.hi; ++oh, in += row_step, out += ow_size) {
+            for (int64_t ow = 0; ow < lo; ++ow) out[ow] = T(0);
+            if (sw == 1) {
+              for (int64_t ow = lo; ow < hi; ++ow) out[ow] = in[ow + offset];
             } else {
-              for (int64_t ow = rw.lo; ow < rw.hi; ++ow) out[ow] = in[ow * g.sw + col_offset];
+              for (int64_t ow = lo; ow < hi; ++ow) out[ow] = in[ow * sw + offset];
             }
-            std::fill(out + rw.hi, out + g.ow, T(0));
+            for (int64_t ow = hi; ow < ow_size; ++ow) out[ow] = T(0);
           }
-          std::fill(dst + rh.hi * g.ow, dst + plane, T(0));
+          for (int64_t k = 0; k < (g.oh - rh.hi) * ow_size; ++k) out[k] = T(0);
         }
       }
     }
@@ -120,24 +124,24 @@ void im2col(const T* x, const Geometry& g, T* cols) {
 // The adjoint of im2col: dx[n, c, ih, iw] += every column entry that copied it. dx must be zeroed.
 template <class T>
 void col2im(const T* cols, const Geometry& g, T* dx) {
-  const int64_t plane = g.plane(), ld = g.n * plane;
+  const int64_t plane = g.plane(), ld = g.n * plane, ow_size = g.ow, sw = g.sw, in_plane = g.h * g.w;
+  const int64_t row_step = g.sh * g.w;
   for (int64_t c = 0; c < g.c; ++c) {
     for (int64_t ki = 0; ki < g.kh; ++ki) {
       const Range rh = valid_range(g.oh, g.h, g.sh, g.ph, ki);
+      const int64_t first_row = (rh.lo * g.sh - g.ph + ki) * g.w;
       for (int64_t kj = 0; kj < g.kw; ++kj) {
         const Range rw = valid_range(g.ow, g.w, g.sw, g.pw, kj);
-        const int64_t col_offset = kj - g.pw;
+        const int64_t lo = rw.lo, hi = rw.hi, offset = kj - g.pw;
         const T* row = cols + ((c * g.kh + ki) * g.kw + kj) * ld;
         for (int64_t n = 0; n < g.n; ++n) {
-          T* dst = dx + (n * g.c + c) * g.h * g.w;
-          const T* src = row + n * plane;
-          for (int64_t oh = rh.lo; oh < rh.hi; ++oh) {
-            T* in = dst + (oh * g.sh - g.ph + ki) * g.w;
-            const T* out = src + oh * g.ow;
-            if (g.sw == 1) {
-              for (int64_t ow = rw.lo; ow < rw.hi; ++ow) in[ow + col_offset] += out[ow];
+          T* in = dx + (n * g.c + c) * in_plane + first_row;
+          const T* out = row + n * plane + rh.lo * ow_size;
+          for (int64_t oh = rh.lo; oh < rh.hi; ++oh, in += row_step, out += ow_size) {
+            if (sw == 1) {
+              for (int64_t ow = lo; ow < hi; ++ow) in[ow + offset] += out[ow];
             } else {
-              for (int64_t ow = rw.lo; ow < rw.hi; ++ow) in[ow * g.sw + col_offset] += out[ow];
+              for (int64_t ow = lo; ow < hi; ++ow) in[ow * sw + offset] += out[ow];
             }
           }
         }
@@ -158,7 +162,8 @@ Geometry conv_geometry(const Tensor& x, const Tensor& w, const Tensor& b, Size2 
   check_4d("conv2d", x);
   detail::check_defined("conv2d", w, "weight");
   if (w.dim() != 4) {
-    throw ShapeError("conv2d: weight must be 4-D (out_channels, in_channels, KH, KW), got shape " + to_string(w.shape()));
+    throw ShapeError("conv2d: weight must be 4-D (out_channels, in_channels, KH, KW), got shape " +
+                     to_string(w.shape()));
   }
   if (x.dtype() != w.dtype() || (b.defined() && b.dtype() != x.dtype())) {
     throw DtypeError("conv2d: input, weight and bias must have one dtype, got input " + to_string(x.dtype()) +

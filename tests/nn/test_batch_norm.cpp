@@ -4,8 +4,8 @@
 
 using namespace minidl;
 namespace mt = minidl::testing;
-using ::testing::HasSubstr;
 using mt::error_of;
+using ::testing::HasSubstr;
 
 TEST(BatchNorm1dModule, MatchesPyTorch) {
   for (const char* name : {"bn1d_train", "bn1d_eval"}) {
@@ -73,8 +73,8 @@ TEST(BatchNormModules, TrainingUpdatesTheStatisticsAndEvalUsesThem) {
   Tensor x = tensor({1, 10, 3, 20, 5, 30}, {3, 2});
   Tensor y = bn(x);
   EXPECT_EQ(bn.num_batches_tracked().item(), 1);
-  EXPECT_NEAR(bn.running_mean().at({0}), 0.3, 1e-6);   // 0.1 * 3
-  EXPECT_NEAR(bn.running_var().at({0}), 1.3, 1e-6);    // 0.9 + 0.1 * 4 (unbiased)
+  EXPECT_NEAR(bn.running_mean().at({0}), 0.3, 1e-6);                // 0.1 * 3
+  EXPECT_NEAR(bn.running_var().at({0}), 1.3, 1e-6);                 // 0.9 + 0.1 * 4 (unbiased)
   EXPECT_NEAR(y.at({0, 0}), -2 / std::sqrt(8.0 / 3 + 1e-5), 1e-5);  // biased variance 8/3
   bn.eval();
   Tensor z = bn(x);
@@ -90,12 +90,20 @@ TEST(BatchNormModules, TrainingUpdatesTheStatisticsAndEvalUsesThem) {
 
 TEST(BatchNormModules, Errors) {
   nn::BatchNorm2d bn(8);
-  EXPECT_THAT(error_of<ShapeError>([&] { bn(zeros({4, 3, 5, 5})); }),
-              HasSubstr("BatchNorm2d 'model' (8, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true): input "
-                        "has 3 channels, expected 8\n  input shape: (4, 3, 5, 5)"));
-  EXPECT_THAT(error_of<ShapeError>([&] { bn(zeros({4, 8})); }), HasSubstr("expected a 4-D input (N, C, H, W), got 2-D"));
+  EXPECT_THAT(
+      error_of<ShapeError>([&] {
+        bn(zeros({4, 3, 5, 5}));
+      }),
+      HasSubstr("BatchNorm2d 'model' (8, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true): input "
+                "has 3 channels, expected 8\n  input shape: (4, 3, 5, 5)"));
+  EXPECT_THAT(error_of<ShapeError>([&] {
+                bn(zeros({4, 8}));
+              }),
+              HasSubstr("expected a 4-D input (N, C, H, W), got 2-D"));
   nn::BatchNorm1d bn1(8);
-  EXPECT_THAT(error_of<ShapeError>([&] { bn1(zeros({4, 8, 2, 2})); }),
+  EXPECT_THAT(error_of<ShapeError>([&] {
+                bn1(zeros({4, 8, 2, 2}));
+              }),
               HasSubstr("expected a 2-D (N, C) or 3-D (N, C, L) input, got 4-D"));
   EXPECT_THAT(error_of<ValueError>([] { nn::BatchNorm1d(0); }), HasSubstr("num_features must be > 0, got 0"));
   EXPECT_THAT(error_of<ValueError>([] { nn::BatchNorm1d(3, {.eps = 0}); }), HasSubstr("eps must be > 0, got 0"));

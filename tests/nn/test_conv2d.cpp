@@ -4,8 +4,8 @@
 
 using namespace minidl;
 namespace mt = minidl::testing;
-using ::testing::HasSubstr;
 using mt::error_of;
+using ::testing::HasSubstr;
 
 TEST(Conv2dModule, MatchesPyTorch) {
   nn::Conv2d conv(3, 4, 3, {.stride = 2, .padding = 1});
@@ -84,12 +84,18 @@ TEST(Conv2dModule, UsedTwiceTheGradientsAdd) {
 
 TEST(Conv2dModule, ErrorsNameTheModuleAndShapes) {
   nn::Conv2d conv(1, 8, 5);
-  EXPECT_THAT(error_of<ShapeError>([&] { conv(zeros({64, 3, 28, 28})); }),
+  EXPECT_THAT(error_of<ShapeError>([&] {
+                conv(zeros({64, 3, 28, 28}));
+              }),
               HasSubstr("Conv2d 'model' (1, 8, kernel_size=(5, 5), stride=(1, 1)): input has 3 channels, expected 1\n"
                         "  input shape: (64, 3, 28, 28)"));
-  EXPECT_THAT(error_of<ShapeError>([&] { conv(zeros({1, 28, 28})); }),
+  EXPECT_THAT(error_of<ShapeError>([&] {
+                conv(zeros({1, 28, 28}));
+              }),
               HasSubstr("expected a 4-D input (N, C, H, W), got 3-D\n  input shape: (1, 28, 28)"));
-  EXPECT_THAT(error_of<ShapeError>([&] { conv(zeros({1, 1, 4, 4})); }),
+  EXPECT_THAT(error_of<ShapeError>([&] {
+                conv(zeros({1, 1, 4, 4}));
+              }),
               HasSubstr("kernel (5, 5) is larger than the padded input (4, 4)"));
   EXPECT_THAT(error_of<ValueError>([] { nn::Conv2d(0, 8, 5); }), HasSubstr("in_channels=0, out_channels=8"));
   EXPECT_THAT(error_of<ValueError>([] { nn::Conv2d(1, 8, 5, {.stride = 0}); }), HasSubstr("stride=(0, 0)"));

@@ -3,8 +3,8 @@
 
 using namespace minidl;
 namespace mt = minidl::testing;
-using ::testing::HasSubstr;
 using mt::error_of;
+using ::testing::HasSubstr;
 
 TEST(MaxPool2dModule, MatchesPyTorch) {
   nn::MaxPool2d pool(2);
@@ -45,11 +45,17 @@ TEST(PoolModules, ShapesAndRepr) {
 TEST(PoolModules, Errors) {
   EXPECT_THAT(error_of<ValueError>([] { nn::MaxPool2d(2, 2, 2); }),
               HasSubstr("MaxPool2d: padding must be at most half the kernel size, got padding=2, kernel_size=2"));
-  EXPECT_THAT(error_of<ValueError>([] { nn::AvgPool2d(0); }), HasSubstr("AvgPool2d: kernel_size and stride must be >= 1"));
+  EXPECT_THAT(error_of<ValueError>([] { nn::AvgPool2d(0); }),
+              HasSubstr("AvgPool2d: kernel_size and stride must be >= 1"));
   nn::MaxPool2d pool(2);
-  EXPECT_THAT(error_of<ShapeError>([&] { pool(zeros({8, 24, 24})); }),
-              HasSubstr("MaxPool2d 'model' (kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=false): expected a "
-                        "4-D input (N, C, H, W), got 3-D\n  input shape: (8, 24, 24)"));
-  EXPECT_THAT(error_of<ShapeError>([&] { nn::AvgPool2d(5)(zeros({1, 1, 4, 4})); }),
+  EXPECT_THAT(
+      error_of<ShapeError>([&] {
+        pool(zeros({8, 24, 24}));
+      }),
+      HasSubstr("MaxPool2d 'model' (kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=false): expected a "
+                "4-D input (N, C, H, W), got 3-D\n  input shape: (8, 24, 24)"));
+  EXPECT_THAT(error_of<ShapeError>([&] {
+                nn::AvgPool2d(5)(zeros({1, 1, 4, 4}));
+              }),
               HasSubstr("kernel (5, 5) is larger than the padded input (4, 4)"));
 }

@@ -12,9 +12,9 @@
 namespace minidl {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::expect_gradients_match;
 using testing::Golden;
+using ::testing::HasSubstr;
 using testing::matches_golden;
 using Inputs = std::vector<Tensor>;
 
@@ -50,13 +50,15 @@ TEST(Conv2d, MatchesThePlainLoopReference) {
     Size2 stride, padding;
     bool bias;
   };
-  for (const Case& c : {Case{{2, 3, 9, 7}, {4, 3, 3, 3}, 1, 0, true}, Case{{3, 2, 8, 8}, {5, 2, 5, 5}, 1, 2, false},
-                        Case{{2, 1, 10, 9}, {3, 1, 3, 2}, {2, 3}, {1, 2}, true}, Case{{1, 4, 6, 11}, {2, 4, 1, 1}, 2, 0, true},
-                        Case{{2, 2, 5, 5}, {3, 2, 4, 4}, 3, 3, true}, Case{{4, 1, 28, 28}, {8, 1, 5, 5}, 1, 0, true}}) {
+  for (const Case& c :
+       {Case{{2, 3, 9, 7}, {4, 3, 3, 3}, 1, 0, true}, Case{{3, 2, 8, 8}, {5, 2, 5, 5}, 1, 2, false},
+        Case{{2, 1, 10, 9}, {3, 1, 3, 2}, {2, 3}, {1, 2}, true}, Case{{1, 4, 6, 11}, {2, 4, 1, 1}, 2, 0, true},
+        Case{{2, 2, 5, 5}, {3, 2, 4, 4}, 3, 3, true}, Case{{4, 1, 28, 28}, {8, 1, 5, 5}, 1, 0, true}}) {
     SCOPED_TRACE(to_string(c.x) + " * " + to_string(c.w));
     Tensor x = randn(c.x, gen, kFloat64), w = randn(c.w, gen, kFloat64);
     Tensor b = c.bias ? randn({c.w[0]}, gen, kFloat64) : Tensor();
-    std::vector<double> expected = reference_conv2d(x, w, b, c.stride, c.padding), y = conv2d(x, w, b, c.stride, c.padding).to_vector();
+    std::vector<double> expected = reference_conv2d(x, w, b, c.stride, c.padding),
+                        y = conv2d(x, w, b, c.stride, c.padding).to_vector();
     ASSERT_EQ(y.size(), expected.size());
     for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], expected[i], 1e-12) << "element " << i;
   }
@@ -81,7 +83,8 @@ void expect_conv_matches_golden(const std::string& name) {
 }
 
 TEST(Conv2d, MatchesPyTorch) {
-  for (const char* name : {"conv_s1_p0", "conv_s2_p1", "conv_s1_p2_no_bias", "conv_s21_p10", "conv_s3_p2", "conv_f32"}) {
+  for (const char* name :
+       {"conv_s1_p0", "conv_s2_p1", "conv_s1_p2_no_bias", "conv_s21_p10", "conv_s3_p2", "conv_f32"}) {
     expect_conv_matches_golden(name);
   }
 }
@@ -91,8 +94,8 @@ TEST(Conv2d, GradientsMatchFiniteDifferences) {
   auto conv = [](Size2 stride, Size2 padding) {
     return [=](const Inputs& in) { return conv2d(in[0], in[1], in[2], stride, padding); };
   };
-  expect_gradients_match(conv(1, 0), {randn({2, 2, 5, 4}, gen, kFloat64), randn({3, 2, 3, 2}, gen, kFloat64),
-                                      randn({3}, gen, kFloat64)});
+  expect_gradients_match(
+      conv(1, 0), {randn({2, 2, 5, 4}, gen, kFloat64), randn({3, 2, 3, 2}, gen, kFloat64), randn({3}, gen, kFloat64)});
   expect_gradients_match(conv({2, 1}, {1, 2}), {randn({2, 3, 6, 5}, gen, kFloat64), randn({2, 3, 3, 3}, gen, kFloat64),
                                                 randn({2}, gen, kFloat64)});
   expect_gradients_match([](const Inputs& in) { return conv2d(in[0], in[1], Tensor(), 2, 1); },
@@ -122,13 +125,20 @@ TEST(Conv2d, ErrorsNameTheShapes) {
   };
   EXPECT_THAT(error_of([&] { conv2d(x, w); }),
               HasSubstr("conv2d: input has 3 channels, expected 1 (weight (8, 1, 5, 5)): input shape (64, 3, 28, 28)"));
-  EXPECT_THAT(error_of([&] { conv2d(zeros({1, 1, 2, 2}), w, Tensor(), 1, 1); }),
+  EXPECT_THAT(error_of([&] {
+                conv2d(zeros({1, 1, 2, 2}), w, Tensor(), 1, 1);
+              }),
               HasSubstr("conv2d: kernel (5, 5) is larger than the padded input (4, 4): input shape (1, 1, 2, 2), "
                         "padding (1, 1)"));
-  EXPECT_THAT(error_of([&] { conv2d(zeros({1, 28, 28}), w); }),
+  EXPECT_THAT(error_of([&] {
+                conv2d(zeros({1, 28, 28}), w);
+              }),
               HasSubstr("conv2d: expected a 4-D input (N, C, H, W), got shape (1, 28, 28)"));
   EXPECT_THAT(error_of([&] { conv2d(zeros({1, 1, 8, 8}), zeros({8, 1, 5})); }), HasSubstr("weight must be 4-D"));
-  EXPECT_THAT(error_of([&] { conv2d(zeros({1, 1, 8, 8}), w, zeros({7})); }), HasSubstr("bias must have shape (8), got (7)"));
+  EXPECT_THAT(error_of([&] {
+                conv2d(zeros({1, 1, 8, 8}), w, zeros({7}));
+              }),
+              HasSubstr("bias must have shape (8), got (7)"));
   EXPECT_THAT(error_of([&] { conv2d(zeros({1, 1, 8, 8}, kFloat64), w); }), HasSubstr("input float64, weight float32"));
   EXPECT_THAT(error_of([&] { conv2d(zeros({1, 1, 8, 8}), w, Tensor(), 0); }), HasSubstr("stride (0, 0)"));
   EXPECT_THAT(error_of([&] { conv2d(zeros({1, 1, 8, 8}), w, Tensor(), 1, {0, -1}); }), HasSubstr("padding (0, -1)"));
@@ -191,10 +201,14 @@ TEST(Pool, ErrorsNameTheShapes) {
     }
     return "no error";
   };
-  EXPECT_THAT(error_of([] { max_pool2d(zeros({1, 1, 3, 3}), 4); }),
+  EXPECT_THAT(error_of([] {
+                max_pool2d(zeros({1, 1, 3, 3}), 4);
+              }),
               HasSubstr("max_pool2d: kernel (4, 4) is larger than the padded input (3, 3): input shape (1, 1, 3, 3)"));
   EXPECT_THAT(error_of([] { avg_pool2d(zeros({1, 3, 3}), 2); }), HasSubstr("avg_pool2d: expected a 4-D input"));
-  EXPECT_THAT(error_of([] { max_pool2d(zeros({1, 1, 6, 6}), 2, 2, 2); }),
+  EXPECT_THAT(error_of([] {
+                max_pool2d(zeros({1, 1, 6, 6}), 2, 2, 2);
+              }),
               HasSubstr("padding must be at most half the kernel size, got padding (2, 2) for kernel_size (2, 2)"));
   EXPECT_THAT(error_of([] { avg_pool2d(zeros({1, 1, 6, 6}), 0); }), HasSubstr("kernel_size (0, 0)"));
   EXPECT_THAT(error_of([] { max_pool2d(zeros({1, 1, 6, 6}, kInt64), 2); }), HasSubstr("int64"));
@@ -247,15 +261,23 @@ TEST(BatchNorm, Errors) {
     return "no error";
   };
   Tensor rm = zeros({3}), rv = ones({3});
-  EXPECT_THAT(error_of([&] { batch_norm(zeros({1, 3}), rm, rv, Tensor(), Tensor(), true); }),
+  EXPECT_THAT(error_of([&] {
+                batch_norm(zeros({1, 3}), rm, rv, Tensor(), Tensor(), true);
+              }),
               HasSubstr("batch_norm: expected more than 1 value per channel when training, got input shape (1, 3)"));
-  EXPECT_THAT(error_of([&] { batch_norm(zeros({4, 2}), rm, rv, Tensor(), Tensor(), true); }),
+  EXPECT_THAT(error_of([&] {
+                batch_norm(zeros({4, 2}), rm, rv, Tensor(), Tensor(), true);
+              }),
               HasSubstr("batch_norm: running_mean must have shape (2) for input shape (4, 2), got (3)"));
   EXPECT_THAT(error_of([&] { batch_norm(zeros({4}), rm, rv, Tensor(), Tensor(), true); }),
               HasSubstr("expected an input with a channel dim (N, C, ...), got shape (4)"));
-  EXPECT_THAT(error_of([&] { batch_norm(zeros({4, 3}, kFloat64), rm, rv, Tensor(), Tensor(), true); }),
+  EXPECT_THAT(error_of([&] {
+                batch_norm(zeros({4, 3}, kFloat64), rm, rv, Tensor(), Tensor(), true);
+              }),
               HasSubstr("running_mean is float32, input is float64"));
-  EXPECT_THAT(error_of([&] { batch_norm(zeros({4, 3}), rm, Tensor(), Tensor(), Tensor(), true); }),
+  EXPECT_THAT(error_of([&] {
+                batch_norm(zeros({4, 3}), rm, Tensor(), Tensor(), Tensor(), true);
+              }),
               HasSubstr("both be given or both be undefined"));
   // The failed call left the running statistics alone. A single value per channel is fine in eval.
   EXPECT_EQ(rm.to_vector(), (std::vector<double>{0, 0, 0}));

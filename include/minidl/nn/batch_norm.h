@@ -12,8 +12,8 @@ namespace minidl::nn {
 
 struct BatchNormOptions {
   double eps = 1e-5;
-  double momentum = 0.1;  // running = (1 - momentum) running + momentum batch
-  bool affine = true;     // learnable weight (ones) and bias (zeros)
+  double momentum = 0.1;            // running = (1 - momentum) running + momentum batch
+  bool affine = true;               // learnable weight (ones) and bias (zeros)
   bool track_running_stats = true;  // false: batch statistics in eval mode too, and no buffers
   Dtype dtype = kFloat32;
 };
