@@ -36,7 +36,7 @@ std::string pair_string(Size2 s) { return to_string(s); }
 struct Geometry {
   int64_t n, c, h, w;
   int64_t kh, kw, sh, sw, ph, pw;
-  int64_t oh, ow;
+  int64_t oh = 0, ow = 0;
   int64_t oc = 0;
   int64_t rows() const { return c * kh * kw; }  // im2col rows
   int64_t plane() const { return oh * ow; }
@@ -52,8 +52,16 @@ void check_window(const char* op, Size2 kernel_size, Size2 stride, Size2 padding
 
 // Fills the output size; the kernel must fit in the padded input.
 Geometry window_geometry(const char* op, const Tensor& x, Size2 kernel_size, Size2 stride, Size2 padding) {
-  Geometry g{x.size(0),     x.size(1), x.size(2), x.size(3), kernel_size.h,
-             kernel_size.w, stride.h,  stride.w,  padding.h, padding.w};
+  Geometry g{.n = x.size(0),
+             .c = x.size(1),
+             .h = x.size(2),
+             .w = x.size(3),
+             .kh = kernel_size.h,
+             .kw = kernel_size.w,
+             .sh = stride.h,
+             .sw = stride.w,
+             .ph = padding.h,
+             .pw = padding.w};
   int64_t padded_h = g.h + 2 * g.ph, padded_w = g.w + 2 * g.pw;
   if (padded_h < g.kh || padded_w < g.kw) {
     throw ShapeError(std::string(op) + ": kernel " + pair_string(kernel_size) + " is larger than the padded input " +
