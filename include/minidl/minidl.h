@@ -31,6 +31,7 @@
 #include "minidl/io/checkpoint.h"
 #include "minidl/io/config.h"
 #include "minidl/ops/activation.h"
+#include "minidl/ops/conv.h"
 #include "minidl/ops/elementwise.h"
 #include "minidl/ops/index.h"
 #include "minidl/ops/matmul.h"

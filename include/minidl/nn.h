@@ -13,6 +13,8 @@
 #pragma once
 
 #include "minidl/nn/activation.h"
+#include "minidl/nn/batch_norm.h"
+#include "minidl/nn/conv2d.h"
 #include "minidl/nn/dropout.h"
 #include "minidl/nn/flatten.h"
 #include "minidl/nn/identity.h"
@@ -20,6 +22,7 @@
 #include "minidl/nn/linear.h"
 #include "minidl/nn/loss.h"
 #include "minidl/nn/module.h"
+#include "minidl/nn/pool.h"
 #include "minidl/nn/sequential.h"
 #include "minidl/nn/summary.h"
 #include "minidl/nn/utils.h"
