@@ -84,12 +84,10 @@ Batch FashionMnist::get_batch(const Tensor& indices) const {
                        std::to_string(i) + " is out of range for " + std::to_string(n) + " examples");
     }
   }
-  // x = byte / 255, then (x - mean) / std: one multiply-add per pixel from a 256-entry table.
-  float table[256];
-  for (int v = 0; v < 256; ++v) {
-    double x = v / 255.0;
-    table[v] = static_cast<float>(options_.normalize ? (x - options_.mean) / options_.std : x);
-  }
+  // x = byte / 255, then (x - mean) / std: one multiply-add per pixel, which vectorises (a
+  // 256-entry lookup table did not, and cost 8% of an MLP epoch).
+  const float scale = static_cast<float>(options_.normalize ? 1.0 / (255.0 * options_.std) : 1.0 / 255.0);
+  const float shift = static_cast<float>(options_.normalize ? -options_.mean / options_.std : 0.0);
   Shape shape = options_.flatten ? Shape{b, pixels} : Shape{b, 1, kRows, kCols};
   Batch batch;
   batch.inputs = Tensor::empty(shape, kFloat32);
@@ -98,9 +96,9 @@ Batch FashionMnist::get_batch(const Tensor& indices) const {
   int64_t* y = batch.labels.data<int64_t>();
   const uint8_t* images = images_->data();
   for (int64_t i = 0; i < b; ++i) {
-    const uint8_t* src = images + idx[i] * pixels;
-    float* dst = x + i * pixels;
-    for (int64_t j = 0; j < pixels; ++j) dst[j] = table[src[j]];
+    const uint8_t* __restrict src = images + idx[i] * pixels;
+    float* __restrict dst = x + i * pixels;
+    for (int64_t j = 0; j < pixels; ++j) dst[j] = static_cast<float>(src[j]) * scale + shift;
     y[i] = (*labels_)[idx[i]];
   }
   return batch;

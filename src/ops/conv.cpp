@@ -431,6 +431,32 @@ void check_channel_vector(const Tensor& v, const char* name, const Tensor& x) {
 // Per channel c, over the N * L values of x viewed as (N, C, L):
 // y = (x - mean_c) invstd_c w_c + b_c, invstd_c = 1 / sqrt(var_c + eps).
 // x: (N, C, ...) -> y: the same shape
+namespace {
+
+// Calls f(channel, offset, length) for every contiguous run of one channel's values in an
+// (N, C, inner) tensor, in order of increasing n for each channel (so sums add in the same order
+// whatever the layout). With inner == 1 (BatchNorm1d on (N, C)) the runs are single elements and
+// the loops go row by row, so they stay in memory order.
+template <class F>
+void for_each_channel_run(int64_t n, int64_t c, int64_t inner, F f) {
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t ch = 0; ch < c; ++ch) f(ch, (i * c + ch) * inner, inner);
+  }
+}
+
+// out[e] = value(e, channel of e) over an (N, C, inner) tensor, as contiguous per-channel runs.
+template <class T, class F>
+void apply_per_channel(int64_t n, int64_t c, int64_t inner, F value, T* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const int64_t base = (i * c + ch) * inner;
+      for (int64_t k = 0; k < inner; ++k) out[base + k] = value(base + k, ch);
+    }
+  }
+}
+
+}  // namespace
+
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum, double eps) {
   detail::check_defined("batch_norm", x);
@@ -457,45 +483,43 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
   detail::dispatch_float("batch_norm", x.dtype(), [&]<class T>() {
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    for (int64_t ch = 0; ch < c; ++ch) {
-      double var;
-      if (batch_stats) {  // two passes in double: the mean, then the biased variance
-        double total = 0;
-        for (int64_t i = 0; i < n; ++i) {
-          const T* row = px + (i * c + ch) * inner;
-          for (int64_t k = 0; k < inner; ++k) total += row[k];
+    if (batch_stats) {  // two passes in double: the mean, then the biased variance
+      std::vector<double> total(c, 0.0), squares(c, 0.0);
+      for_each_channel_run(n, c, inner, [&](int64_t ch, int64_t base, int64_t len) {
+        for (int64_t k = 0; k < len; ++k) total[ch] += px[base + k];
+      });
+      for (int64_t ch = 0; ch < c; ++ch) mean[ch] = total[ch] / static_cast<double>(count);
+      for_each_channel_run(n, c, inner, [&](int64_t ch, int64_t base, int64_t len) {
+        for (int64_t k = 0; k < len; ++k) {
+          const double d = px[base + k] - mean[ch];
+          squares[ch] += d * d;
         }
-        mean[ch] = count ? total / static_cast<double>(count) : 0.0;
-        double squares = 0;
-        for (int64_t i = 0; i < n; ++i) {
-          const T* row = px + (i * c + ch) * inner;
-          for (int64_t k = 0; k < inner; ++k) {
-            const double d = row[k] - mean[ch];
-            squares += d * d;
-          }
-        }
-        var = count ? squares / static_cast<double>(count) : 0.0;
+      });
+      for (int64_t ch = 0; ch < c; ++ch) {
+        double var = squares[ch] / static_cast<double>(count);
+        invstd[ch] = 1.0 / std::sqrt(var + eps);
         if (training && running_mean.defined()) {  // PyTorch: the running variance is unbiased
           T* rm = running_mean.data<T>();
           T* rv = running_var.data<T>();
           rm[ch] = static_cast<T>((1 - momentum) * rm[ch] + momentum * mean[ch]);
-          rv[ch] = static_cast<T>((1 - momentum) * rv[ch] + momentum * squares / static_cast<double>(count - 1));
+          rv[ch] = static_cast<T>((1 - momentum) * rv[ch] + momentum * squares[ch] / static_cast<double>(count - 1));
         }
-      } else {
-        mean[ch] = running_mean.data<T>()[ch];
-        var = running_var.data<T>()[ch];
       }
-      invstd[ch] = 1.0 / std::sqrt(var + eps);
-      // y = x scale + shift, one multiply-add per element.
-      const double w = weight.defined() ? static_cast<double>(weight.data<T>()[ch]) : 1.0;
-      const double b = bias.defined() ? static_cast<double>(bias.data<T>()[ch]) : 0.0;
-      const T scale = static_cast<T>(invstd[ch] * w), shift = static_cast<T>(b - mean[ch] * invstd[ch] * w);
-      for (int64_t i = 0; i < n; ++i) {
-        const T* row = px + (i * c + ch) * inner;
-        T* out = py + (i * c + ch) * inner;
-        for (int64_t k = 0; k < inner; ++k) out[k] = row[k] * scale + shift;
+    } else {
+      for (int64_t ch = 0; ch < c; ++ch) {
+        mean[ch] = running_mean.data<T>()[ch];
+        invstd[ch] = 1.0 / std::sqrt(static_cast<double>(running_var.data<T>()[ch]) + eps);
       }
     }
+    // y = x scale + shift, one multiply-add per element.
+    std::vector<T> scale(c), shift(c);
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const double w = weight.defined() ? static_cast<double>(weight.data<T>()[ch]) : 1.0;
+      const double b = bias.defined() ? static_cast<double>(bias.data<T>()[ch]) : 0.0;
+      scale[ch] = static_cast<T>(invstd[ch] * w);
+      shift[ch] = static_cast<T>(b - mean[ch] * invstd[ch] * w);
+    }
+    apply_per_channel(n, c, inner, [&](int64_t i, int64_t ch) { return px[i] * scale[ch] + shift[ch]; }, py);
   });
   return autograd::record(
       "batch_norm", y, {x, weight, bias}, [x, weight, bias, mean, invstd, batch_stats, n, c, inner](const Tensor& dy) {
@@ -505,33 +529,32 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
         const double count = static_cast<double>(n * inner);
         detail::dispatch_float("batch_norm_backward", dy.dtype(), [&]<class T>() {
           const T *px = x.data<T>(), *pdy = dy.data<T>();
-          for (int64_t ch = 0; ch < c; ++ch) {
-            // sum_dy = sum dy, sum_dy_xhat = sum dy xhat, xhat = (x - mean) invstd
-            double sum_dy = 0, sum_dy_xc = 0;
-            for (int64_t i = 0; i < n; ++i) {
-              const int64_t base = (i * c + ch) * inner;
-              for (int64_t k = 0; k < inner; ++k) {
-                sum_dy += pdy[base + k];
-                sum_dy_xc += pdy[base + k] * (px[base + k] - mean[ch]);
-              }
+          // sum_dy = sum dy, sum_dy_xhat = sum dy xhat, xhat = (x - mean) invstd
+          std::vector<double> sum_dy(c, 0.0), sum_dy_xc(c, 0.0);
+          for_each_channel_run(n, c, inner, [&](int64_t ch, int64_t base, int64_t len) {
+            for (int64_t k = 0; k < len; ++k) {
+              sum_dy[ch] += pdy[base + k];
+              sum_dy_xc[ch] += pdy[base + k] * (px[base + k] - mean[ch]);
             }
-            const double sum_dy_xhat = sum_dy_xc * invstd[ch];
+          });
+          std::vector<T> ta(c), tb(c), tc(c);
+          for (int64_t ch = 0; ch < c; ++ch) {
+            const double sum_dy_xhat = sum_dy_xc[ch] * invstd[ch];
             if (dw.defined()) dw.data<T>()[ch] = static_cast<T>(sum_dy_xhat);
-            if (db.defined()) db.data<T>()[ch] = static_cast<T>(sum_dy);
-            if (!dx.defined()) continue;
+            if (db.defined()) db.data<T>()[ch] = static_cast<T>(sum_dy[ch]);
             const double w = weight.defined() ? static_cast<double>(weight.data<T>()[ch]) : 1.0;
             const double k_dy = w * invstd[ch];
             // Batch statistics: dx = w invstd (dy - mean(dy) - xhat mean(dy xhat)), written as
             // dx = a dy + b x + c with per-channel a, b, c. Running statistics: dx = w invstd dy.
-            const double a = k_dy;
             const double bx = batch_stats ? -k_dy * invstd[ch] * sum_dy_xhat / count : 0.0;
-            const double c0 = batch_stats ? -k_dy * sum_dy / count - bx * mean[ch] : 0.0;
-            const T ta = static_cast<T>(a), tb = static_cast<T>(bx), tc = static_cast<T>(c0);
-            T* pdx = dx.data<T>();
-            for (int64_t i = 0; i < n; ++i) {
-              const int64_t base = (i * c + ch) * inner;
-              for (int64_t k = 0; k < inner; ++k) pdx[base + k] = ta * pdy[base + k] + tb * px[base + k] + tc;
-            }
+            ta[ch] = static_cast<T>(k_dy);
+            tb[ch] = static_cast<T>(bx);
+            tc[ch] = static_cast<T>(batch_stats ? -k_dy * sum_dy[ch] / count - bx * mean[ch] : 0.0);
+          }
+          if (dx.defined()) {
+            apply_per_channel(
+                n, c, inner, [&](int64_t i, int64_t ch) { return ta[ch] * pdy[i] + tb[ch] * px[i] + tc[ch]; },
+                dx.data<T>());
           }
         });
         return Grads{dx, dw, db};

@@ -175,6 +175,44 @@ struct ModelBuilder {
         if (!(p >= 0 && p < 1)) fail(where + ".p", "must be in [0, 1), got " + std::to_string(p));
         // Each Dropout draws its masks from its own stream, derived from the run's seed.
         seq.push_back(nn::dropout(p, data::disk_split_seed(seed, 16 + dropout_count++)));
+      } else if (type == "conv2d") {
+        if (shape.dim() != 3) {
+          fail(where, "a conv2d layer needs (channels, height, width) examples, but they are " + to_string(shape) +
+                          " here (for images set data.flatten = false)");
+        }
+        int64_t out = option_int("out_channels", 0), k = option_int("kernel_size", 0);
+        int64_t stride = option_int("stride", 1), padding = option_int("padding", 0);
+        if (out <= 0 || k <= 0 || stride <= 0 || padding < 0) {
+          fail(where, "out_channels, kernel_size and stride must be > 0 and padding >= 0");
+        }
+        nn::Conv2dOptions o;
+        o.stride = stride;
+        o.padding = padding;
+        o.bias = layer["bias"].value_or(true);
+        o.generator = &gen;
+        seq.push_back(nn::conv2d(shape[0], out, k, o));
+        int64_t h = (shape[1] + 2 * padding - k) / stride + 1, w = (shape[2] + 2 * padding - k) / stride + 1;
+        if (h <= 0 || w <= 0) fail(where, "kernel_size " + std::to_string(k) + " is larger than the input " + to_string(shape));
+        shape = Shape{out, h, w};
+      } else if (type == "max_pool2d" || type == "avg_pool2d") {
+        if (shape.dim() != 3) fail(where, "a pooling layer needs (channels, height, width) examples, got " + to_string(shape));
+        int64_t k = option_int("kernel_size", 0), stride = option_int("stride", k);
+        if (k <= 0 || stride <= 0) fail(where, "kernel_size and stride must be > 0");
+        if (type == "max_pool2d") seq.push_back(nn::max_pool2d(k, stride));
+        else seq.push_back(nn::avg_pool2d(k, stride));
+        int64_t h = (shape[1] - k) / stride + 1, w = (shape[2] - k) / stride + 1;
+        if (h <= 0 || w <= 0) fail(where, "kernel_size " + std::to_string(k) + " is larger than the input " + to_string(shape));
+        shape = Shape{shape[0], h, w};
+      } else if (type == "batch_norm1d" || type == "batch_norm2d") {
+        bool two_d = type == "batch_norm2d";
+        if (two_d ? shape.dim() != 3 : (shape.dim() != 1 && shape.dim() != 2)) {
+          fail(where, type + " does not fit examples of shape " + to_string(shape));
+        }
+        nn::BatchNormOptions o;
+        o.momentum = option_float("momentum", 0.1);
+        o.eps = option_float("eps", 1e-5);
+        if (two_d) seq.push_back(nn::batch_norm2d(shape[0], o));
+        else seq.push_back(nn::batch_norm1d(shape[0], o));
       } else if (type == "sequential") {
         auto inner = std::make_shared<nn::Sequential>();
         add_layers(*inner, *layer["layers"].as_array(), shape, where + ".layers");
