@@ -244,6 +244,9 @@ int build_checked_run(const io::Config& cfg, const std::string& config_name, int
   } catch (const ShapeError& e) {
     std::cerr << "minidl " << command << ": " << config_name << ": the model does not fit the data:\n" << e.what() << "\n";
     return kUsageError;
+  } catch (const IndexError& e) {  // a layer's dim option out of range for the data, e.g. softmax dim = 4
+    std::cerr << "minidl " << command << ": " << config_name << ": the model does not fit the data:\n" << e.what() << "\n";
+    return kUsageError;
   } catch (const ValueError& e) {
     std::cerr << "minidl " << command << ": " << config_name << ": " << e.what() << "\n";
     return kUsageError;
