@@ -135,16 +135,17 @@ void save_model(Run& run, const std::string& path, const std::string& config_tom
 }
 
 // Keeps the rows of a CSV (after its header) for which keep(cells) holds: the rows written after
-// the checkpoint being resumed from are dropped, so they are not there twice.
+// the checkpoint being resumed from are dropped, so they are not there twice. A last line without
+// its newline was torn by a crash (its numbers may be cut short) and is dropped too.
 void filter_csv(const std::string& path, const std::function<bool(const std::vector<std::string>&)>& keep) {
   std::ifstream in(path);
   std::string header, line, kept;
   if (!std::getline(in, header)) return;
-  while (std::getline(in, line)) {
+  while (std::getline(in, line) && !in.eof()) {  // eof: the line ended without '\n'
     std::vector<std::string> cells;
     std::stringstream ss(line);
     for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-    if (keep(cells)) kept += line + "\n";
+    if (cells.size() >= 2 && keep(cells)) kept += line + "\n";
   }
   in.close();
   std::ofstream out(path, std::ios::trunc);
@@ -332,7 +333,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
         int64_t epoch = run->epochs_done() + 1;
         progress.start_epoch(r, epoch);
         double epoch_fraction = 1.0 / static_cast<double>(run->batches_per_epoch());
-        int64_t batch_in_epoch = 0;
+        int64_t batch_in_epoch = run->batches_done_in_epoch();  // not 0 in an epoch resumed mid-way
         EpochStats stats;
         auto start = std::chrono::steady_clock::now();
         bool finished = run->train_epoch(
@@ -377,6 +378,9 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
         }
       }
       if (interrupted) break;
+      // The training is over: its final checkpoint (before the last run's results are added, so a
+      // resume from it computes them once).
+      if (r + 1 == runs) write_checkpoint();
       // The run is over: its final figures, in eval mode.
       RunResult result;
       result.seed = run->seed();
