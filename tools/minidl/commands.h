@@ -3,9 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "minidl/io/checkpoint.h"
+#include "minidl/io/config.h"
+#include "trainer.h"
 
 namespace minidl::cli {
 
@@ -23,8 +29,90 @@ struct TrainArgs {
 };
 int train_command(const TrainArgs& args);
 
+// ---- the training machinery of `train`, shared with `grid` (train.cpp) ----
+
+// One training of a validated config into the run folder `dir`: `runs` runs with seeds seed..,
+// or the continuation of `resume` (a checkpoint of that folder).
+struct TrainJob {
+  const io::Config* config = nullptr;
+  std::string config_name;
+  std::string dir;
+  int64_t runs = 1;
+  int64_t seed = 0;
+  bool quiet = false;
+  const Checkpoint* resume = nullptr;
+  std::string command = "train";  // "minidl <command>:" in messages
+};
+// Builds run `index` of `config` and pushes one batch through it, so that a model that does not
+// fit the data is found before anything is written. Returns kOk with `run`, or the exit code
+// after printing the error.
+int build_checked_run(const io::Config& config, const std::string& config_name, int64_t index, uint64_t seed,
+                      const std::string& command, std::unique_ptr<Run>& run);
+// Trains `job` starting with `first` (from build_checked_run: run 0, or the resumed run), writes
+// the run folder and prints the summary line; `summary` (if given) receives summary.json.
+int run_training(const TrainJob& job, std::unique_ptr<Run> first, nlohmann::json* summary = nullptr);
+
 // The config used when none is given: configs/disk.toml of the working folder, else of the
 // source tree minidl was built from.
 std::string default_config_path();
+
+// ---- info, eval, predict, plot, grid ----
+
+struct InfoArgs {
+  std::string config;
+  std::vector<std::string> sets;
+};
+int info_command(const InfoArgs& args);
+
+struct EvalArgs {
+  std::string config;              // empty: the checkpoint's config, else the default config
+  std::vector<std::string> sets;
+  std::string checkpoint;
+  std::optional<int64_t> seed;     // default: the checkpoint's run seed, else train.seed
+  bool json = false;
+};
+int eval_command(const EvalArgs& args);
+
+struct PredictArgs {
+  std::string config;
+  std::vector<std::string> sets;
+  std::string checkpoint;
+  std::optional<int64_t> seed;
+  std::string input;               // CSV: a header, then one example's features per line
+  std::string output;              // empty: stdout
+};
+int predict_command(const PredictArgs& args);
+
+struct PlotArgs {
+  std::string dir;
+};
+int plot_command(const PlotArgs& args);
+
+struct GridArgs {
+  std::string config;
+  std::vector<std::string> sets;   // key=[v1,v2,...] is swept; key=value is fixed
+  int64_t runs = 1;
+  std::optional<int64_t> seed;
+  int threads = 1;
+  std::string out;                 // empty: runs/grid-<config>-<timestamp>
+};
+int grid_command(const GridArgs& args);
+// grid.csv -> grid.gp -> grid.png in `dir` (gnuplot); false with a warning when not drawn.
+bool draw_grid_plot(const std::string& dir, std::vector<std::string>& warnings);
+
+// A model restored from a checkpoint for eval and predict (eval.cpp).
+struct LoadedModel {
+  io::Config config;
+  std::string config_name;                 // for messages
+  bool config_from_checkpoint = false;     // the config stored in the checkpoint's metadata
+  uint64_t seed = 0;                       // of the data and the model
+  Data data;                               // test inputs standardised as the model was trained
+  std::shared_ptr<nn::Sequential> model;   // in eval mode
+  Objective objective;
+};
+// Throws ConfigError (exit 2) for the config, CheckpointError/IoError/DataError (exit 1) naming
+// the file for the rest.
+LoadedModel load_model(const std::string& config_path, const std::vector<std::string>& sets,
+                       const std::string& checkpoint, std::optional<int64_t> seed);
 
 }  // namespace minidl::cli

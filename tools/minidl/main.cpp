@@ -21,6 +21,44 @@ int main(int argc, char** argv) {
   train_cmd->add_flag("--quiet", train.quiet, "print only the final summary line");
   train_cmd->add_option("--resume", train.resume, "continue the interrupted run in this folder");
 
+  InfoArgs info;
+  CLI::App* info_cmd = app.add_subcommand("info", "print a config's network: the module tree and the layer table");
+  info_cmd->add_option("config", info.config, "TOML config file (default configs/disk.toml)");
+  info_cmd->add_option("--set", info.sets, "override a config key: --set optimizer.lr=0.01 (repeatable)");
+
+  EvalArgs eval;
+  CLI::App* eval_cmd = app.add_subcommand("eval", "evaluate a saved model on the config's test set");
+  eval_cmd->add_option("config", eval.config, "TOML config file (default: the checkpoint's config, else configs/disk.toml)");
+  eval_cmd->add_option("--checkpoint", eval.checkpoint, "model file (model.safetensors, or a PyTorch state_dict as safetensors)")
+      ->required();
+  eval_cmd->add_option("--set", eval.sets, "override a config key (repeatable)");
+  eval_cmd->add_option("--seed", eval.seed, "seed of the data (default: the seed the model was trained with)");
+  eval_cmd->add_flag("--json", eval.json, "print one JSON object (test_loss, test_accuracy, confusion)");
+
+  PredictArgs predict;
+  CLI::App* predict_cmd = app.add_subcommand("predict", "class and probabilities (or outputs) of a saved model for each row of a CSV");
+  predict_cmd->add_option("config", predict.config, "TOML config file (default: the checkpoint's config, else configs/disk.toml)");
+  predict_cmd->add_option("--checkpoint", predict.checkpoint, "model file")->required();
+  predict_cmd->add_option("--input", predict.input, "CSV file: a header, then the features of one example per line")
+      ->required();
+  predict_cmd->add_option("--output", predict.output, "CSV file to write (default: standard output)");
+  predict_cmd->add_option("--set", predict.sets, "override a config key (repeatable)");
+  predict_cmd->add_option("--seed", predict.seed, "seed of the training data, when the config standardises inputs itself");
+
+  PlotArgs plot;
+  CLI::App* plot_cmd = app.add_subcommand("plot", "redraw the plots of a run (or grid) folder from its data files");
+  plot_cmd->add_option("dir", plot.dir, "run folder")->required();
+
+  GridArgs grid;
+  CLI::App* grid_cmd = app.add_subcommand("grid", "train every combination of swept config values and compare them");
+  grid_cmd->add_option("config", grid.config, "TOML config file")->required();
+  grid_cmd->add_option("--set", grid.sets, "sweep a key: --set optimizer.lr=[0.001,0.01]; key=value fixes it (repeatable)")
+      ->required();
+  grid_cmd->add_option("--runs", grid.runs, "runs per setting; run i uses seed S+i")->check(CLI::PositiveNumber);
+  grid_cmd->add_option("--seed", grid.seed, "seed of run 0 (default train.seed)");
+  grid_cmd->add_option("--threads", grid.threads, "threads for OpenBLAS (default 1)")->check(CLI::PositiveNumber);
+  grid_cmd->add_option("--out", grid.out, "output folder (default runs/grid-<config>-<timestamp>)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -28,5 +66,10 @@ int main(int argc, char** argv) {
     return code == 0 ? kOk : kUsageError;
   }
   if (train_cmd->parsed()) return train_command(train);
+  if (info_cmd->parsed()) return info_command(info);
+  if (eval_cmd->parsed()) return eval_command(eval);
+  if (predict_cmd->parsed()) return predict_command(predict);
+  if (plot_cmd->parsed()) return plot_command(plot);
+  if (grid_cmd->parsed()) return grid_command(grid);
   return kUsageError;
 }

@@ -1,6 +1,7 @@
 // `minidl train`: builds everything from the config before writing anything, trains each run,
 // evaluates every epoch, checkpoints for --resume, and writes the run folder.
 #include <csignal>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -125,24 +126,26 @@ json summary_json(const json& runs, const std::string& config, int64_t parameter
   return s;
 }
 
-// The final model of a run, with its standardisation statistics ("standardizer.mean", ".std").
+// The final model of a run, with its standardisation statistics ("standardizer.mean", ".std"),
+// its config and its seed (which draws the disk data of the run, for `minidl eval`).
 void save_model(Run& run, const std::string& path, const std::string& config_toml) {
   StateDict state = run.model().state_dict();
   if (run.data().standardizer) state.merge(run.data().standardizer->state_dict(), "standardizer.");
-  save(state, path, {{"config", config_toml}});
+  save(state, path, {{"config", config_toml}, {"seed", std::to_string(run.seed())}});
 }
 
 // Keeps the rows of a CSV (after its header) for which keep(cells) holds: the rows written after
-// the checkpoint being resumed from are dropped, so they are not there twice.
+// the checkpoint being resumed from are dropped, so they are not there twice. A last line without
+// its newline was torn by a crash (its numbers may be cut short) and is dropped too.
 void filter_csv(const std::string& path, const std::function<bool(const std::vector<std::string>&)>& keep) {
   std::ifstream in(path);
   std::string header, line, kept;
   if (!std::getline(in, header)) return;
-  while (std::getline(in, line)) {
+  while (std::getline(in, line) && !in.eof()) {  // eof: the line ended without '\n'
     std::vector<std::string> cells;
     std::stringstream ss(line);
     for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-    if (keep(cells)) kept += line + "\n";
+    if (cells.size() >= 2 && keep(cells)) kept += line + "\n";
   }
   in.close();
   std::ofstream out(path, std::ios::trunc);
@@ -180,7 +183,7 @@ int train_command(const TrainArgs& args) {
       config = io::Config::parse(resume_from.metadata.at("config"), config_name);
       runs = resume_from.counters.at("runs");
       seed0 = resume_from.counters.at("seed");
-      completed = json::parse(resume_from.metadata.at("completed_runs"));
+      completed = json::parse(resume_from.metadata.at("completed_runs"));  // checked before anything is written
     } else {
       config_name = args.config.empty() ? default_config_path() : args.config;
       config = io::Config::load(config_name, args.sets);
@@ -209,37 +212,71 @@ int train_command(const TrainArgs& args) {
     return kRuntimeError;
   }
   set_num_threads(args.threads);
-  const io::Config& cfg = *config;
-  int64_t epochs = cfg.get_int("train.epochs");
   int64_t first_run = args.resume.empty() ? 0 : resume_from.counters.at("run");
-
-  // Build the first run (data, model, loss, optimizer) and push one batch through it: a model
-  // that does not fit the data is a config error, reported before the folder exists.
   std::unique_ptr<Run> run;
+  if (int code = build_checked_run(*config, config_name, first_run, static_cast<uint64_t>(seed0 + first_run), "train", run)) {
+    return code;
+  }
+  TrainJob job;
+  job.config = &*config;
+  job.config_name = config_name;
+  job.dir = dir;
+  job.runs = runs;
+  job.seed = seed0;
+  job.quiet = args.quiet;
+  job.resume = args.resume.empty() ? nullptr : &resume_from;
+  return run_training(job, std::move(run));
+}
+
+int build_checked_run(const io::Config& cfg, const std::string& config_name, int64_t index, uint64_t seed,
+                      const std::string& command, std::unique_ptr<Run>& run) {
+  // Build the run (data, model, loss, optimizer) and push one batch through it: a model that
+  // does not fit the data is a config error, reported before the folder exists.
   try {
-    run = std::make_unique<Run>(cfg, first_run, static_cast<uint64_t>(seed0 + first_run));
+    run = std::make_unique<Run>(cfg, index, seed);
     NoGradGuard no_grad;
     data::Batch probe = run->data().train->get_batch(arange(std::min<int64_t>(2, run->data().train->size())));
     run->objective().loss(run->model()(probe.inputs), probe);
     run->model().train();
+    return kOk;
   } catch (const ConfigError& e) {
-    std::cerr << "minidl train: " << e.what() << "\n";
+    std::cerr << "minidl " << command << ": " << e.what() << "\n";
     return kUsageError;
   } catch (const ShapeError& e) {
-    std::cerr << "minidl train: " << config_name << ": the model does not fit the data:\n" << e.what() << "\n";
+    std::cerr << "minidl " << command << ": " << config_name << ": the model does not fit the data:\n" << e.what() << "\n";
+    return kUsageError;
+  } catch (const IndexError& e) {  // a layer's dim option out of range for the data, e.g. softmax dim = 4
+    std::cerr << "minidl " << command << ": " << config_name << ": the model does not fit the data:\n" << e.what() << "\n";
     return kUsageError;
   } catch (const ValueError& e) {
-    std::cerr << "minidl train: " << config_name << ": " << e.what() << "\n";
+    std::cerr << "minidl " << command << ": " << config_name << ": " << e.what() << "\n";
     return kUsageError;
   } catch (const std::exception& e) {
-    std::cerr << "minidl train: " << e.what() << "\n";
+    std::cerr << "minidl " << command << ": " << e.what() << "\n";
     return kRuntimeError;
   }
+}
+
+int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_out) {
+  const io::Config& cfg = *job.config;
+  const std::string& dir = job.dir;
+  const std::string& config_name = job.config_name;
+  const bool resuming = job.resume != nullptr;
+  const int64_t runs = job.runs, seed0 = job.seed;
+  const int64_t epochs = cfg.get_int("train.epochs");
+  const int64_t first_run = run->index();
+  json completed = resuming ? json::parse(job.resume->metadata.at("completed_runs")) : json::array();
+  // Test hook (tests/cli): MINIDL_STOP_AFTER_STEPS=N acts as a Ctrl-C after the N-th optimizer
+  // step of this process, so that tests interrupt a training at exact points without racing
+  // real signals.
+  const char* stop_env = std::getenv("MINIDL_STOP_AFTER_STEPS");
+  const int64_t stop_after_steps = stop_env ? std::atoll(stop_env) : 0;
+  int64_t steps_this_process = 0;
 
   try {
-    RunDir out(dir, !args.resume.empty());
+    RunDir out(dir, resuming);
     std::string config_toml = cfg.to_toml();
-    if (args.resume.empty()) {
+    if (!resuming) {
       std::ofstream(out.file("config.toml")) << "# The effective config of this run (" << config_name << " and --set)\n"
                                              << config_toml;
     }
@@ -248,16 +285,17 @@ int train_command(const TrainArgs& args) {
     int64_t parameters = 0;
     for (const Tensor& p : run->model().parameters()) parameters += p.numel();
     int64_t train_size = run->data().train->size();
-    Progress progress(Progress::detect(args.quiet), runs, epochs, run->batches_per_epoch());
-    if (!args.quiet) {
-      std::cout << "minidl train " << config_name << ": " << runs << (runs == 1 ? " run" : " runs") << " of " << epochs
-                << " epochs, " << parameters << " parameters, " << run->objective().repr << ", "
+    Progress progress(Progress::detect(job.quiet), runs, epochs, run->batches_per_epoch());
+    if (!job.quiet) {
+      std::cout << "minidl " << job.command << " " << config_name << ": " << runs << (runs == 1 ? " run" : " runs")
+                << " of " << epochs << " epochs, " << parameters << " parameters, " << run->objective().repr << ", "
                 << cfg.get_string("optimizer.name") << ", writing " << dir << "\n";
     }
     SignalGuard signals;
     double train_seconds = 0, best_val = INFINITY;
     int64_t iteration = 0, bad_epochs = 0;
-    if (!args.resume.empty()) {  // continue exactly where the checkpoint left
+    if (resuming) {  // continue exactly where the checkpoint left
+      const Checkpoint& resume_from = *job.resume;
       run->load_state(resume_from.parts);
       train_seconds = std::stod(resume_from.metadata.at("train_seconds"));
       best_val = std::stod(resume_from.metadata.at("best_val"));
@@ -295,7 +333,7 @@ int train_command(const TrainArgs& args) {
         int64_t epoch = run->epochs_done() + 1;
         progress.start_epoch(r, epoch);
         double epoch_fraction = 1.0 / static_cast<double>(run->batches_per_epoch());
-        int64_t batch_in_epoch = 0;
+        int64_t batch_in_epoch = run->batches_done_in_epoch();  // not 0 in an epoch resumed mid-way
         EpochStats stats;
         auto start = std::chrono::steady_clock::now();
         bool finished = run->train_epoch(
@@ -303,6 +341,7 @@ int train_command(const TrainArgs& args) {
               out.add_iteration(r, iteration++, static_cast<double>(epoch - 1) +
                                                     static_cast<double>(++batch_in_epoch) * epoch_fraction, loss);
               progress.batch(loss, train_size / run->batches_per_epoch());
+              if (++steps_this_process == stop_after_steps) g_signals = 1;
             },
             [&] { return g_signals > 0; }, stats);
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -339,6 +378,9 @@ int train_command(const TrainArgs& args) {
         }
       }
       if (interrupted) break;
+      // The training is over: its final checkpoint (before the last run's results are added, so a
+      // resume from it computes them once).
+      if (r + 1 == runs) write_checkpoint();
       // The run is over: its final figures, in eval mode.
       RunResult result;
       result.seed = run->seed();
@@ -376,7 +418,7 @@ int train_command(const TrainArgs& args) {
     out.flush();
     if (interrupted) {
       write_checkpoint();
-      std::cerr << "\nminidl train: interrupted; the checkpoint is in " << dir
+      std::cerr << "\nminidl " << job.command << ": interrupted; the checkpoint is in " << dir
                 << "/checkpoint.safetensors, continue with: minidl train --resume " << dir << "\n";
       return kInterrupted;
     }
@@ -385,6 +427,7 @@ int train_command(const TrainArgs& args) {
     for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
     json summary = summary_json(completed, config_name, parameters, run->data().class_names);
     out.write_summary(summary);
+    if (summary_out) *summary_out = summary;
     char line[300];
     if (run->objective().classification) {
       std::snprintf(line, sizeof line,
@@ -401,10 +444,10 @@ int train_command(const TrainArgs& args) {
     std::cout << line << "\n";
     return kOk;
   } catch (const ConfigError& e) {
-    std::cerr << "minidl train: " << e.what() << "\n";
+    std::cerr << "minidl " << job.command << ": " << e.what() << "\n";
     return kUsageError;
   } catch (const std::exception& e) {
-    std::cerr << "minidl train: " << e.what() << "\n";
+    std::cerr << "minidl " << job.command << ": " << e.what() << "\n";
     return kRuntimeError;
   }
 }

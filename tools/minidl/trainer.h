@@ -47,6 +47,8 @@ class Run {
   int64_t index() const { return index_; }
   uint64_t seed() const { return seed_; }
   int64_t epochs_done() const { return epochs_done_; }
+  // Batches of the current epoch already trained (non-zero in an epoch paused or resumed mid-way).
+  int64_t batches_done_in_epoch() const { return epoch_.active ? epoch_.next_batch : 0; }
   int64_t batches_per_epoch() const;
   nn::Sequential& model() { return *model_; }
   const Data& data() const { return data_; }

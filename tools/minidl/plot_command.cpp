@@ -1,0 +1,39 @@
+// `minidl plot DIR`: redraws the plots of a finished run (or grid) folder from its data files,
+// e.g. after editing a .gp script or installing gnuplot.
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "plots.h"
+
+namespace minidl::cli {
+
+namespace fs = std::filesystem;
+
+int plot_command(const PlotArgs& args) {
+  const fs::path dir(args.dir);
+  if (!fs::is_directory(dir)) {
+    std::cerr << "minidl plot: " << args.dir << ": no such folder\n";
+    return kRuntimeError;
+  }
+  bool run_data = fs::exists(dir / "metrics.csv") || fs::exists(dir / "boundary.csv") || fs::exists(dir / "train_points.csv");
+  bool grid_data = fs::exists(dir / "grid.csv");
+  if (!run_data && !grid_data) {
+    std::cerr << "minidl plot: " << args.dir
+              << ": no run data there (metrics.csv, iterations.csv, boundary.csv, test_points.csv, train_points.csv or "
+                 "grid.csv); is it the output folder of `minidl train` or `minidl grid`?\n";
+    return kRuntimeError;
+  }
+  std::vector<std::string> warnings, drawn;
+  if (run_data) drawn = draw_plots(args.dir, warnings);
+  if (grid_data && draw_grid_plot(args.dir, warnings)) drawn.push_back((dir / "grid.png").string());
+  for (const std::string& w : warnings) std::cerr << "warning: " << w << "\n";
+  for (const std::string& png : drawn) std::cout << png << "\n";
+  if (drawn.empty()) {
+    std::cerr << "minidl plot: " << args.dir << ": no plot drawn\n";
+    return kRuntimeError;
+  }
+  return warnings.empty() ? kOk : kRuntimeError;
+}
+
+}  // namespace minidl::cli
