@@ -97,7 +97,10 @@ TEST_P(CliResume, InterruptedAnywhereEndsAsTheUninterruptedRun) {
   if (GetParam().all_points) cases = {{1}, {4}, {12}, {14}, {16}, {3, 5, 4, 6}};
   for (const auto& stops : cases) {
     std::string name = "stops";
-    for (int s : stops) name += "_" + std::to_string(s);
+    for (int s : stops) {
+      name += '_';  // (two appends: GCC 12 warns -Wrestrict, wrongly, on "_" + to_string)
+      name += std::to_string(s);
+    }
     SCOPED_TRACE(name);
     train_interrupted(config, dir.path(name), sets, stops);
     if (HasFatalFailure()) return;
