@@ -1,5 +1,8 @@
 // `minidl train`: builds everything from the config before writing anything, trains each run,
 // evaluates every epoch, checkpoints for --resume, and writes the run folder.
+#include <sys/resource.h>
+
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cmath>
@@ -26,6 +29,11 @@ using nlohmann::json;
 namespace {
 
 volatile std::sig_atomic_t g_signals = 0;
+
+// Set while the program loads (static initialisation, before main): the reference of
+// summary.json's startup_seconds.
+const auto g_process_start = std::chrono::steady_clock::now();
+std::optional<std::chrono::steady_clock::time_point> g_first_epoch_start;
 
 void on_signal(int) {
   // First signal: finish the current step, checkpoint, exit 130. Second: exit at once.
@@ -332,6 +340,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
       while (run->epochs_done() < epochs && !stop_early) {
         int64_t epoch = run->epochs_done() + 1;
         progress.start_epoch(r, epoch);
+        if (!g_first_epoch_start) g_first_epoch_start = std::chrono::steady_clock::now();
         double epoch_fraction = 1.0 / static_cast<double>(run->batches_per_epoch());
         int64_t batch_in_epoch = run->batches_done_in_epoch();  // not 0 in an epoch resumed mid-way
         EpochStats stats;
@@ -426,6 +435,12 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     draw_plots(dir, warnings);
     for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
     json summary = summary_json(completed, config_name, parameters, run->data().class_names);
+    if (g_first_epoch_start) {
+      summary["startup_seconds"] = std::chrono::duration<double>(*g_first_epoch_start - g_process_start).count();
+    }
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    summary["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // this process, not gnuplot
     out.write_summary(summary);
     if (summary_out) *summary_out = summary;
     char line[300];
