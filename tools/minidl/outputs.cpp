@@ -107,6 +107,51 @@ void RunDir::write_disk_plot_data(Run& run) {
   model.train(was_training);
 }
 
+void RunDir::write_image_plot_data(Run& run) {
+  const Data& d = run.data();
+  auto images = std::dynamic_pointer_cast<const data::FashionMnist>(d.test);
+  if (!d.is_images || !images) return;
+  nn::Module& model = run.model();
+  bool was_training = model.is_training();
+  model.eval();
+  NoGradGuard no_grad;
+  const int64_t n = images->size(), c = d.num_classes;
+  std::vector<int64_t> predicted(static_cast<size_t>(n));
+  for (int64_t begin = 0; begin < n; begin += 1024) {
+    int64_t end = std::min<int64_t>(n, begin + 1024);
+    data::Batch batch = images->get_batch(arange(static_cast<double>(begin), static_cast<double>(end), 1.0, kInt64));
+    Tensor p = data::predict(model(batch.inputs), run.objective().output_kind);
+    for (int64_t i = begin; i < end; ++i) predicted[i] = static_cast<int64_t>(p.at({i - begin}));
+  }
+  model.train(was_training);
+  std::vector<int64_t> counts(static_cast<size_t>(c * c), 0);
+  const std::vector<uint8_t>& labels = images->labels();
+  for (int64_t i = 0; i < n; ++i) ++counts[labels[i] * c + predicted[i]];
+  {
+    std::ofstream out(file("confusion_matrix.dat"));  // rows: true class; columns: predicted class
+    for (int64_t t = 0; t < c; ++t) {
+      for (int64_t q = 0; q < c; ++q) out << (q ? " " : "") << counts[t * c + q];
+      out << '\n';
+    }
+    std::ofstream names(file("class_names.txt"));
+    for (const std::string& name : d.class_names) names << name << '\n';
+  }
+  {
+    constexpr int kErrors = 24;
+    const int64_t pixels = data::FashionMnist::kRows * data::FashionMnist::kCols;
+    std::ofstream bin(file("errors.bin"), std::ios::binary);
+    std::ofstream csv(file("errors.csv"));
+    csv << "index,true,predicted\n";
+    int written = 0;
+    for (int64_t i = 0; i < n && written < kErrors; ++i) {
+      if (predicted[i] == labels[i]) continue;
+      bin.write(reinterpret_cast<const char*>(images->images().data() + i * pixels), pixels);
+      csv << i << ',' << d.class_names[labels[i]] << ',' << d.class_names[predicted[i]] << '\n';
+      ++written;
+    }
+  }
+}
+
 void RunDir::write_summary(const nlohmann::json& summary) {
   write_file_atomically(file("summary.json"), summary.dump(2) + "\n");
 }

@@ -31,6 +31,9 @@ class RunDir {
   // Data files of the plots: the training set, the test points with their predictions, and the
   // decision function over a 100 x 100 grid of [0,1]^2 (2-D disk inputs only).
   void write_disk_plot_data(Run& run);
+  // Image runs (Fashion-MNIST): the test confusion matrix (confusion_matrix.dat, class_names.txt)
+  // and the first 24 misclassified test images (errors.bin, 28x28 bytes each; errors.csv).
+  void write_image_plot_data(Run& run);
   // summary.json, atomically.
   void write_summary(const nlohmann::json& summary);
 

@@ -130,6 +130,55 @@ std::string dataset_script() {
          "title 'class 1'\n";
 }
 
+std::vector<std::string> read_lines(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// gnuplot string literal: single quotes, doubled inside.
+std::string quoted(const std::string& text) {
+  std::string q = "'";
+  for (char ch : text) q += ch == '\'' ? std::string("''") : std::string(1, ch);
+  return q + "'";
+}
+
+std::string confusion_script(const std::vector<std::string>& names) {
+  std::ostringstream s;
+  std::ostringstream tics;
+  for (size_t i = 0; i < names.size(); ++i) tics << (i ? ", " : "") << quoted(names[i]) << " " << i;
+  s << "# Test confusion matrix of the last run: rows are the true class, columns the prediction.\n"
+    << "set terminal pngcairo size 820,720 font 'DejaVu Sans,10'\nset output 'confusion.png'\n"
+    << "set title 'confusion matrix on the test set (rows: true class, columns: predicted)'\n"
+    << "set xtics (" << tics.str() << ") rotate by 35 right\nset ytics (" << tics.str() << ")\n"
+    << "set xrange [-0.5:" << names.size() - 0.5 << "]\nset yrange [" << names.size() - 0.5 << ":-0.5]\n"
+    << "set xlabel 'predicted class'\nset ylabel 'true class'\nset size ratio -1\n"
+    << "set palette defined (0 '#ffffff', 1 '#9ecae1', 2 '#08519c')\nset logscale cb\nset cbrange [1:*]\n"
+    << "set cblabel 'test images'\n"
+    << "plot 'confusion_matrix.dat' matrix using 1:2:($3 > 0 ? $3 : 1) with image notitle, \\\n"
+    << "     'confusion_matrix.dat' matrix using 1:2:(sprintf('%d', $3)) with labels font ',9' notitle\n";
+  return s.str();
+}
+
+std::string errors_script(const fs::path& dir) {
+  std::vector<std::string> rows = read_lines(dir / "errors.csv");
+  size_t count = rows.size() > 1 ? rows.size() - 1 : 0;
+  std::ostringstream s;
+  s << "# Misclassified test images of the last run (true class -> predicted class).\n"
+    << "set terminal pngcairo size 1200,900 font 'DejaVu Sans,9'\nset output 'errors.png'\n"
+    << "set palette gray negative\nunset colorbox\nunset tics\nunset border\nset size ratio -1\n"
+    << "set multiplot layout 4,6 title 'misclassified test images: true -> predicted'\n";
+  for (size_t k = 0; k < count; ++k) {
+    std::vector<std::string> cells = split(rows[k + 1]);
+    std::string title = cells.size() >= 3 ? cells[1] + " -> " + cells[2] : "";
+    s << "set title " << quoted(title) << "\n"
+      << "plot 'errors.bin' binary array=(28,28) skip=" << k * 784 << " format='%uchar' flipy with image notitle\n";
+  }
+  s << "unset multiplot\n";
+  return s.str();
+}
+
 bool have_gnuplot() { return std::system("command -v gnuplot > /dev/null 2>&1") == 0; }
 
 }  // namespace
@@ -147,6 +196,14 @@ std::vector<std::string> draw_plots(const std::string& dir_name, std::vector<std
   if (fs::exists(dir / "boundary.csv") && fs::exists(dir / "test_points.csv")) {
     write_file(dir / "boundary.gp", boundary_script());
     jobs.emplace_back("boundary.gp", "boundary.png");
+  }
+  if (fs::exists(dir / "confusion_matrix.dat") && fs::exists(dir / "class_names.txt")) {
+    write_file(dir / "confusion.gp", confusion_script(read_lines(dir / "class_names.txt")));
+    jobs.emplace_back("confusion.gp", "confusion.png");
+  }
+  if (fs::exists(dir / "errors.bin") && fs::exists(dir / "errors.csv") && fs::file_size(dir / "errors.bin") > 0) {
+    write_file(dir / "errors.gp", errors_script(dir));
+    jobs.emplace_back("errors.gp", "errors.png");
   }
   if (fs::exists(dir / "train_points.csv")) {
     write_file(dir / "dataset.gp", dataset_script());

@@ -412,6 +412,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
       if (r + 1 == runs) {  // the last run's model, plots data
         save_model(*run, out.file("model.safetensors"), config_toml);
         out.write_disk_plot_data(*run);
+        out.write_image_plot_data(*run);
       } else {
         run.reset();
       }
@@ -445,12 +446,17 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     if (summary_out) *summary_out = summary;
     char line[300];
     if (run->objective().classification) {
+      // The training rate in the unit that reads well: epochs/s for small sets, samples/s for images.
+      double eps = summary["epochs_per_second"].get<double>();
+      std::string rate = eps >= 10 ? std::to_string(static_cast<long long>(std::lround(eps))) + " epochs/s"
+                                   : std::to_string(static_cast<long long>(std::lround(
+                                         summary["samples_per_second"].get<double>()))) + " samples/s";
       std::snprintf(line, sizeof line,
                     "test accuracy %.2f%% (std %.2f%% over %lld runs), train accuracy %.2f%%, %.3f s of training per run "
-                    "(%.0f epochs/s), results in %s",
+                    "(%s), results in %s",
                     100 * summary["test_accuracy"].get<double>(), 100 * summary["test_accuracy_std"].get<double>(),
                     static_cast<long long>(runs), 100 * summary["train_accuracy"].get<double>(),
-                    summary["train_seconds"].get<double>(), summary["epochs_per_second"].get<double>(), dir.c_str());
+                    summary["train_seconds"].get<double>(), rate.c_str(), dir.c_str());
     } else {
       std::snprintf(line, sizeof line, "test loss %.6g, train loss %.6g, %.3f s of training per run, results in %s",
                     summary["test_loss"].get<double>(), summary["train_loss"].get<double>(),
