@@ -69,6 +69,33 @@ def disk_rows():
     return rows
 
 
+def image_rows():
+    """The image benchmarks: samples/s on the first 20,000 training images, 1 and 2 threads."""
+    rows = []
+    for model, config in (("mlp", "bench-fashion-mlp.toml"), ("lenet", "bench-fashion-lenet.toml")):
+        m1, m2, t1, t2 = [], [], [], []
+        for _ in range(REPS):
+            for threads, store in ((1, m1), (2, m2)):
+                with tempfile.TemporaryDirectory() as tmp:
+                    out = pathlib.Path(tmp) / "run"
+                    subprocess.run([str(MINIDL), "train", str(ROOT / "configs" / config), "--set", "data.train_limit=20000",
+                                    "--set", "data.test_limit=1000", "--threads", str(threads), "--quiet", "--out",
+                                    str(out)], check=True, env=env(threads), stdout=subprocess.DEVNULL)
+                    store.append(json.loads((out / "summary.json").read_text())["samples_per_second"])
+            for threads, store in ((1, t1), (2, t2)):
+                cmd = ["/usr/bin/python3", str(PEERS / "fashion_speed.py"), "--model", model, "--threads", str(threads)]
+                store.append(json.loads(subprocess.run(cmd, check=True, env=env(threads), capture_output=True,
+                                                       text=True).stdout)["samples_per_second"])
+        row = dict(model=model, minidl=median(m1), minidl_2threads=median(m2), torch=median(t1),
+                   torch_2threads=median(t2))
+        rows.append(row)
+        print(f"fashion {model}: minidl {row['minidl']:.0f} samples/s (2 threads {row['minidl_2threads']:.0f}) | PyTorch "
+              f"{row['torch']:.0f} (2 threads {row['torch_2threads']:.0f}) | x{row['minidl'] / row['torch']:.2f} on one "
+              f"thread, x{row['minidl_2threads'] / max(row['torch'], row['torch_2threads']):.2f} on two against "
+              f"PyTorch's best", flush=True)
+    return rows
+
+
 def inference_row():
     out = subprocess.run([str(ROOT / "build" / "bench" / "bench_inference"), "--benchmark_format=json",
                           "--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true"],
@@ -110,7 +137,7 @@ def openblas_kernel():
         return "unknown"
 
 
-def write_results(disk, inference, process):
+def write_results(disk, images, inference, process):
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()}, "
              f"{os.cpu_count()} cores, OpenBLAS kernel `{openblas_kernel()}`, {REPS} repetition(s), medians. "
              "Command: `bench/compare.sh`.", "",
@@ -123,6 +150,15 @@ def write_results(disk, inference, process):
         lines.append(f"| {r['batch']} | {r['optimizer']} | {r['minidl']:.0f} | {r['torch_index']:.1f} | "
                      f"{r['minidl'] / r['torch_index']:.1f}x | {r['torch_dataloader']:.1f} | "
                      f"{r['minidl'] / r['torch_dataloader']:.1f}x | {r['minidl_2threads'] / r['minidl']:.2f} |")
+    lines += ["", "Fashion-MNIST, first 20,000 training images, one epoch, samples/s (Adam, cross-entropy): the "
+              "784-256-128-10 ReLU MLP at batch 128 and the LeNet (Conv 1->8 5x5, pool, Conv 8->16 5x5, pool, "
+              "256-120-84-10) at batch 64.", "",
+              "| network | minidl 1 thread | PyTorch 1 thread | ratio | minidl 2 threads | PyTorch 2 threads | "
+              "2 threads vs PyTorch's best |", "|---|---|---|---|---|---|---|"]
+    for r in images:
+        lines.append(f"| {r['model']} | {r['minidl']:.0f} | {r['torch']:.0f} | {r['minidl'] / r['torch']:.2f}x | "
+                     f"{r['minidl_2threads']:.0f} | {r['torch_2threads']:.0f} | "
+                     f"{r['minidl_2threads'] / max(r['torch'], r['torch_2threads']):.2f}x |")
     lines += ["", f"Single-sample inference latency: minidl {inference['minidl_us']:.2f} us, PyTorch "
               f"{inference['torch_us']:.2f} us ({inference['torch_us'] / inference['minidl_us']:.1f}x).", "",
               f"A default `minidl train` (configs/disk.toml): peak RSS {process['minidl_rss_mb']:.1f} MB, start-up to "
@@ -138,9 +174,10 @@ def write_results(disk, inference, process):
 
 def main():
     disk = disk_rows()
+    images = image_rows()
     inference = inference_row()
     process = process_row()
-    write_results(disk, inference, process)
+    write_results(disk, images, inference, process)
 
 
 if __name__ == "__main__":
