@@ -302,6 +302,35 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> strid
   const std::vector<Range> columns = column_ranges(g);
   detail::dispatch_float("max_pool2d", x.dtype(), [&]<class T>() {
     const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+    if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0) {
+      // The common 2x2 window, stride 2: the four candidates of each output read directly, in
+      // the general loop's order (top-left, top-right, bottom-left, bottom-right), with its rule.
+      for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
+        const T* px = x.data<T>() + nc * in_plane;
+        T* __restrict best = y.data<T>() + nc * out_plane;
+        int64_t* __restrict arg = indices.data<int64_t>() + nc * out_plane;
+        for (int64_t oh = 0; oh < g.oh; ++oh) {
+          const T* r0 = px + 2 * oh * g.w;
+          const T* r1 = r0 + g.w;
+          const int64_t base = 2 * oh * g.w;
+          for (int64_t ow = 0; ow < g.ow; ++ow) {
+            T b = r0[2 * ow];
+            int64_t a = base + 2 * ow;
+            const T candidates[3] = {r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
+            const int64_t offsets[3] = {1, g.w, g.w + 1};
+            for (int k = 0; k < 3; ++k) {
+              const T v = candidates[k];
+              const bool take = (v > b) | (v != v);
+              b = take ? v : b;
+              a = take ? base + 2 * ow + offsets[k] : a;
+            }
+            best[oh * g.ow + ow] = b;
+            arg[oh * g.ow + ow] = a;
+          }
+        }
+      }
+      return;
+    }
     for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
       const T* px = x.data<T>() + nc * in_plane;
       for (int64_t oh = 0; oh < g.oh; ++oh) {
