@@ -84,4 +84,17 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const
   gemm_impl(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, y, ldy);
 }
 
+void gemv(bool ta, int64_t rows, int64_t cols, double alpha, const double* a, int64_t lda, const double* x,
+          double beta, double* y) {
+  if (rows == 0 || cols == 0) return;
+  cblas_dgemv(CblasRowMajor, flag(ta), static_cast<blasint>(rows), static_cast<blasint>(cols), alpha, a,
+              static_cast<blasint>(lda), x, 1, beta, y, 1);
+}
+
+void ger(int64_t rows, int64_t cols, double alpha, const double* x, const double* y, double* a, int64_t lda) {
+  if (rows == 0 || cols == 0) return;
+  cblas_dger(CblasRowMajor, static_cast<blasint>(rows), static_cast<blasint>(cols), alpha, x, 1, y, 1, a,
+             static_cast<blasint>(lda));
+}
+
 }  // namespace minidl::blas

@@ -12,4 +12,10 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
           int64_t lda, const double* b, int64_t ldb, double beta, double* y, int64_t ldy);
 
+// y = alpha op(a) x + beta y for a row-major (rows, cols) matrix a (BLAS-2, for BFGS's dense H).
+void gemv(bool transpose_a, int64_t rows, int64_t cols, double alpha, const double* a, int64_t lda, const double* x,
+          double beta, double* y);
+// a += alpha x y^T for a row-major (rows, cols) matrix a.
+void ger(int64_t rows, int64_t cols, double alpha, const double* x, const double* y, double* a, int64_t lda);
+
 }  // namespace minidl::blas

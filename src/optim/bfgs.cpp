@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "../blas.h"
 #include "flat.h"
 #include "quasi_newton.h"
 
@@ -14,21 +15,17 @@ bool bfgs_update(std::vector<double>& H, const std::vector<double>& s, const std
   const double ys = detail::dot(y, s);
   if (!(ys > eps)) return false;
   const double rho = 1 / ys;
-  // Expanded for symmetric H: H' = H - rho (s (Hy)^T + (Hy) s^T) + (rho^2 y^T H y + rho) s s^T.
+  // Expanded for symmetric H: H' = H - rho (s (Hy)^T + (Hy) s^T) + (rho^2 y^T H y + rho) s s^T,
+  // as two rank-1 BLAS updates: H += s u^T with u = c s - rho Hy, then H -= rho Hy s^T.
+  const int64_t m = static_cast<int64_t>(n);
   std::vector<double> Hy(n, 0.0);
-  for (size_t i = 0; i < n; ++i) {
-    const double* row = &H[i * n];
-    double acc = 0;
-    for (size_t j = 0; j < n; ++j) acc += row[j] * y[j];
-    Hy[i] = acc;
-  }
+  blas::gemv(false, m, m, 1.0, H.data(), m, y.data(), 0.0, Hy.data());
   const double yHy = detail::dot(y, Hy);
   const double c = rho * rho * yHy + rho;
-  for (size_t i = 0; i < n; ++i) {
-    double* row = &H[i * n];
-    const double si = s[i], hyi = Hy[i];
-    for (size_t j = 0; j < n; ++j) row[j] += -rho * (si * Hy[j] + hyi * s[j]) + c * si * s[j];
-  }
+  std::vector<double> u(n);
+  for (size_t i = 0; i < n; ++i) u[i] = c * s[i] - rho * Hy[i];
+  blas::ger(m, m, 1.0, s.data(), u.data(), H.data(), m);
+  blas::ger(m, m, -rho, Hy.data(), s.data(), H.data(), m);
   return true;
 }
 
@@ -86,12 +83,8 @@ void BFGS::direction(const std::vector<double>& flat_grad) {
     }
   }
   state_.d.assign(n, 0.0);
-  for (size_t i = 0; i < n; ++i) {
-    const double* row = &H_[i * n];
-    double acc = 0;
-    for (size_t j = 0; j < n; ++j) acc += row[j] * flat_grad[j];
-    state_.d[i] = -acc;
-  }
+  const int64_t m = static_cast<int64_t>(n);
+  blas::gemv(false, m, m, -1.0, H_.data(), m, flat_grad.data(), 0.0, state_.d.data());  // d = -H g
 }
 
 Tensor BFGS::step(const Closure& closure) {

@@ -125,7 +125,8 @@ struct ModelBuilder {
         {"normal", nn::Init::normal}};
     o.init = inits.at(init);
     if (o.init == nn::Init::normal) o.weight_std = config.get_float("model.init_std");
-    if (config.get_float("model.bias_std") > 0) o.bias_std = config.get_float("model.bias_std");
+    // Only layers that have a bias draw it (report 001 mixes layers with and without one).
+    if (bias && config.get_float("model.bias_std") > 0) o.bias_std = config.get_float("model.bias_std");
     o.generator = &gen;
     return o;
   }
