@@ -118,7 +118,13 @@ Tensor index_select(const Tensor& x, const Tensor& index) {
   int64_t row_bytes = (rows ? x.numel() / rows : 0) * static_cast<int64_t>(element_size(x.dtype()));
   const char* px = static_cast<const char*>(x.raw_data());
   char* py = static_cast<char*>(y.raw_data());
-  for (int64_t i = 0; i < n; ++i) std::memcpy(py + i * row_bytes, px + idx[i] * row_bytes, row_bytes);
+  if (row_bytes == 8) {  // (N, 2) float32 points, int64 labels: one load and store, not a memcpy call
+    for (int64_t i = 0; i < n; ++i) std::memcpy(py + i * 8, px + idx[i] * 8, 8);
+  } else if (row_bytes == 4) {
+    for (int64_t i = 0; i < n; ++i) std::memcpy(py + i * 4, px + idx[i] * 4, 4);
+  } else {
+    for (int64_t i = 0; i < n; ++i) std::memcpy(py + i * row_bytes, px + idx[i] * row_bytes, row_bytes);
+  }
   if (!is_floating(x.dtype())) return y;
   return autograd::record("index_select", y, {x}, [index, xs = x.shape()](const Tensor& dy) {
     return Grads{index_add_rows(dy, index, xs)};

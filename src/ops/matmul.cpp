@@ -97,10 +97,15 @@ Tensor column_sums(const Tensor& dy) {
       }
       for (int64_t j = 0; j < kBlock; ++j) out[j0 + j] = acc[j];
     }
-    for (int64_t j = j0; j < c; ++j) {
-      T acc = 0;
-      for (int64_t i = 0; i < n; ++i) acc += g[i * c + j];
-      out[j] = acc;
+    // The last c % 16 columns: one accumulator each, still walking the rows in order, so the
+    // columns' sums proceed side by side instead of one latency-bound chain after another.
+    const int64_t rest = c - j0;
+    if (rest > 0) {
+      T acc[kBlock] = {};
+      for (int64_t i = 0; i < n; ++i) {
+        for (int64_t j = 0; j < rest; ++j) acc[j] += g[i * c + j0 + j];
+      }
+      for (int64_t j = 0; j < rest; ++j) out[j0 + j] = acc[j];
     }
   });
   return db;
