@@ -9,22 +9,11 @@
 
 using namespace minidl;
 
-// Points uniform in [0,1]^2; label 1 inside the disk of centre (0.5, 0.5) and radius 1/sqrt(2 pi).
-static void make_disk(int64_t n, Generator& gen, Tensor& x, Tensor& labels) {
-  x = rand({n, 2}, gen);
-  labels = Tensor::empty({n}, kInt64);
-  const float* p = x.data<float>();
-  for (int64_t i = 0; i < n; ++i) {
-    double dx = p[2 * i] - 0.5, dy = p[2 * i + 1] - 0.5;
-    labels.data<int64_t>()[i] = dx * dx + dy * dy < 1.0 / (2 * M_PI) ? 1 : 0;
-  }
-}
-
 int main() {
   Generator gen(0);
-  Tensor train_x, train_y, test_x, test_y;
-  make_disk(1000, gen, train_x, train_y);
-  make_disk(1000, gen, test_x, test_y);
+  // Points uniform in [0,1]^2; label 1 inside the disk of centre (0.5, 0.5) and radius 1/sqrt(2 pi).
+  data::TensorDataset train = data::make_disk(1000, gen), test = data::make_disk(1000, gen);
+  Tensor train_x = train.inputs(), train_y = train.labels(), test_x = test.inputs(), test_y = test.labels();
 
   // PyTorch's Linear init: uniform +-1/sqrt(fan_in) for weight and bias.
   std::vector<Tensor> params;
