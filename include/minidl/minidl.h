@@ -26,6 +26,7 @@
 #include "minidl/data.h"
 #include "minidl/dtype.h"
 #include "minidl/error.h"
+#include "minidl/generator_state.h"
 #include "minidl/gradcheck.h"
 #include "minidl/nn.h"
 #include "minidl/io/checkpoint.h"

@@ -2,10 +2,10 @@
 // data set's get_batch on a view of rows [i B, (i+1) B) of it, so no index is copied.
 #include "minidl/data/loader.h"
 
-#include <bit>
 #include <string>
 
 #include "minidl/error.h"
+#include "minidl/generator_state.h"
 #include "minidl/ops/index.h"
 
 namespace minidl::data {
@@ -68,36 +68,22 @@ DataLoader::Iterator& DataLoader::Iterator::operator++() {
 }
 
 StateDict DataLoader::state_dict() const {
-  Generator::State g = generator_.state();
-  std::vector<int64_t> words;
-  for (uint64_t w : g.s) words.push_back(std::bit_cast<int64_t>(w));
-  words.push_back(g.has_spare ? 1 : 0);
-  words.push_back(std::bit_cast<int64_t>(g.spare));
   StateDict state;
   state.insert("epoch", scalar_tensor(static_cast<double>(epoch_), kInt64));
-  state.insert("generator", tensor(words));
+  state.insert("generator", generator_state(generator_));
   return state;
 }
 
 void DataLoader::load_state_dict(const StateDict& state) {
   const Tensor& epoch = state.at("epoch");
   const Tensor& generator = state.at("generator");
-  if (epoch.dtype() != kInt64 || epoch.numel() != 1 || generator.dtype() != kInt64 || generator.shape() != Shape{6}) {
-    throw ValueError("DataLoader::load_state_dict: expected int64 'epoch' () and 'generator' (6), got " +
-                     to_string(epoch.dtype()) + " " + to_string(epoch.shape()) + " and " + to_string(generator.dtype()) +
-                     " " + to_string(generator.shape()));
+  if (epoch.dtype() != kInt64 || epoch.numel() != 1) {
+    throw ValueError("DataLoader::load_state_dict: expected int64 'epoch' (), got " + to_string(epoch.dtype()) + " " +
+                     to_string(epoch.shape()));
   }
-  const int64_t* w = generator.data<int64_t>();
-  Generator::State g;
-  for (int k = 0; k < 4; ++k) g.s[k] = std::bit_cast<uint64_t>(w[k]);
-  if (g.s[0] == 0 && g.s[1] == 0 && g.s[2] == 0 && g.s[3] == 0) {
-    throw ValueError("DataLoader::load_state_dict: the generator state is all zeros (xoshiro would only give zeros)");
-  }
-  g.has_spare = w[4] != 0;
-  g.spare = std::bit_cast<double>(w[5]);
   int64_t e = epoch.data<int64_t>()[0];
   if (e < 0) throw ValueError("DataLoader::load_state_dict: epoch must be >= 0, got " + std::to_string(e));
-  generator_.set_state(g);
+  load_generator_state(generator_, generator, "DataLoader::load_state_dict");  // checks, then restores
   epoch_ = e;
 }
 

@@ -1,8 +1,9 @@
 // The training loop of one run and the evaluation of a model on a data set.
 #include "trainer.h"
 
-#include <bit>
 #include <cmath>
+
+#include "minidl/generator_state.h"
 
 namespace minidl::cli {
 
@@ -31,25 +32,6 @@ int64_t count_correct_as(const Tensor& outputs, const int64_t* labels, data::Out
 int64_t count_correct(const Tensor& outputs, const Tensor& labels, data::OutputKind kind) {
   if (outputs.dtype() == kFloat64) return count_correct_as<double>(outputs, labels.data<int64_t>(), kind);
   return count_correct_as<float>(outputs, labels.data<int64_t>(), kind);
-}
-
-// A generator's state as an int64 tensor (the four words, has_spare, the spare's bits) and back.
-Tensor generator_state(const Generator& gen) {
-  Generator::State g = gen.state();
-  std::vector<int64_t> words;
-  for (uint64_t w : g.s) words.push_back(std::bit_cast<int64_t>(w));
-  words.push_back(g.has_spare ? 1 : 0);
-  words.push_back(std::bit_cast<int64_t>(g.spare));
-  return tensor(words);
-}
-void set_generator_state(Generator& gen, const Tensor& t) {
-  if (t.dtype() != kInt64 || t.numel() != 6) throw ValueError("checkpoint: a generator state must be 6 int64 values");
-  const int64_t* w = t.data<int64_t>();
-  Generator::State g;
-  for (int i = 0; i < 4; ++i) g.s[i] = std::bit_cast<uint64_t>(w[i]);
-  g.has_spare = w[4] != 0;
-  g.spare = std::bit_cast<double>(w[5]);
-  gen.set_state(g);
 }
 
 // The Dropout layers of a model by path: their mask generators are training state too.
@@ -182,7 +164,9 @@ void Run::load_state(const std::map<std::string, StateDict>& parts) {
   optimizer_->load_state_dict(parts.at("optimizer"));
   schedule_.load_state_dict(parts.at("scheduler"));
   loader_->load_state_dict(parts.at("loader"));
-  for (const auto& [path, dropout] : dropouts(*model_)) set_generator_state(dropout->generator(), parts.at("rng").at(path));
+  for (const auto& [path, dropout] : dropouts(*model_)) {
+    load_generator_state(dropout->generator(), parts.at("rng").at(path), "checkpoint: dropout '" + path + "'");
+  }
   epochs_done_ = static_cast<int64_t>(epoch.at("epochs_done").item());
   epoch_ = EpochInProgress{};
   if (epoch.at("active").item() != 0) {  // replay the paused epoch's shuffle, then skip what was done
