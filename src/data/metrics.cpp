@@ -5,7 +5,6 @@
 #include <string>
 
 #include "minidl/error.h"
-#include "minidl/ops/reduce.h"
 
 namespace minidl::data {
 
@@ -22,36 +21,75 @@ double ratio(int64_t a, int64_t b) { return b ? static_cast<double>(a) / static_
 
 }  // namespace
 
-Tensor predict(const Tensor& outputs, OutputKind kind) {
+namespace {
+
+void check_outputs(const char* op, const Tensor& outputs) {
   if (!outputs.defined() || !is_floating(outputs.dtype()) || outputs.dim() < 1 || outputs.dim() > 2) {
-    throw ShapeError("predict: outputs must be float (N, C) or (N), got " +
+    throw ShapeError(std::string(op) + ": outputs must be float (N, C) or (N), got " +
                      (outputs.defined() ? to_string(outputs.dtype()) + " " + to_string(outputs.shape()) : "undefined"));
   }
-  if (outputs.dim() == 2 && outputs.size(1) >= 2) return argmax(outputs.detach(), 1);
-  if (outputs.dim() == 2 && outputs.size(1) != 1) {
-    throw ShapeError("predict: outputs have 0 columns " + to_string(outputs.shape()));
+  if (outputs.dim() == 2 && outputs.size(1) == 0) {
+    throw ShapeError(std::string(op) + ": outputs have 0 columns " + to_string(outputs.shape()));
   }
-  double threshold = kind == OutputKind::logits ? 0.0 : 0.5;
-  int64_t n = outputs.size(0);
-  std::vector<double> v = outputs.to_vector();
-  Tensor y = Tensor::empty({n}, kInt64);
+}
+
+// Calls f(i, predicted class of row i): the argmax of C >= 2 outputs (the first maximum; a NaN
+// wins, as minidl::max), else output > 0 (logits) or > 0.5 (probabilities). One loop, no
+// temporaries: the trainer counts correct predictions inside its timed loop with it.
+template <class F>
+void for_each_prediction(const Tensor& outputs, OutputKind kind, F f) {
+  const int64_t n = outputs.size(0), c = outputs.dim() == 2 ? outputs.size(1) : 1;
+  auto rows = [&]<class T>() {
+    const T* y = outputs.data<T>();
+    const T threshold = kind == OutputKind::logits ? T(0) : T(0.5);
+    for (int64_t i = 0; i < n; ++i) {
+      const T* row = y + i * c;
+      int64_t best = 0;
+      if (c == 1) {
+        best = row[0] > threshold ? 1 : 0;
+      } else {
+        for (int64_t k = 1; k < c; ++k) {
+          const T v = row[k], b = row[best];
+          if (v > b || (v != v && b == b)) best = k;
+        }
+      }
+      f(i, best);
+    }
+  };
+  if (outputs.dtype() == kFloat64) rows.template operator()<double>();
+  else rows.template operator()<float>();
+}
+
+}  // namespace
+
+Tensor predict(const Tensor& outputs, OutputKind kind) {
+  check_outputs("predict", outputs);
+  Tensor y = Tensor::empty({outputs.size(0)}, kInt64);
   int64_t* p = y.data<int64_t>();
-  for (int64_t i = 0; i < n; ++i) p[i] = v[i] > threshold ? 1 : 0;
+  for_each_prediction(outputs, kind, [p](int64_t i, int64_t cls) { p[i] = cls; });
   return y;
+}
+
+int64_t count_correct(const Tensor& outputs, const Tensor& labels, OutputKind kind) {
+  check_outputs("count_correct", outputs);
+  check_labels("count_correct", labels, "labels");
+  if (outputs.size(0) != labels.size(0)) {
+    throw ShapeError("count_correct: outputs " + to_string(outputs.shape()) + " and labels " +
+                     to_string(labels.shape()) + " have different numbers of rows");
+  }
+  const int64_t* y = labels.data<int64_t>();
+  int64_t right = 0;
+  for_each_prediction(outputs, kind, [&](int64_t i, int64_t cls) { right += cls == y[i]; });
+  return right;
 }
 
 double accuracy(const Tensor& outputs, const Tensor& labels, OutputKind kind) {
   check_labels("accuracy", labels, "labels");
-  Tensor predictions = predict(outputs, kind);
-  if (predictions.size(0) != labels.size(0)) {
-    throw ShapeError("accuracy: outputs " + to_string(outputs.shape()) + " and labels " + to_string(labels.shape()) +
-                     " have different numbers of rows");
+  if (!outputs.defined() || outputs.size(0) != labels.size(0)) {
+    throw ShapeError("accuracy: outputs " + (outputs.defined() ? to_string(outputs.shape()) : std::string("undefined")) +
+                     " and labels " + to_string(labels.shape()) + " have different numbers of rows");
   }
-  int64_t n = labels.size(0), right = 0;
-  const int64_t* p = predictions.data<int64_t>();
-  const int64_t* y = labels.data<int64_t>();
-  for (int64_t i = 0; i < n; ++i) right += p[i] == y[i];
-  return ratio(right, n);
+  return ratio(count_correct(outputs, labels, kind), labels.size(0));
 }
 
 ConfusionMatrix::ConfusionMatrix(int64_t num_classes) : num_classes_(num_classes) {

@@ -9,31 +9,6 @@ namespace minidl::cli {
 
 namespace {
 
-// Correct predictions of a batch (classification only): the rule of data::predict (argmax of
-// several outputs, the first maximum on ties; one output above 0 for logits or 0.5 for
-// probabilities), as one loop over the outputs because it runs inside the timed training loop.
-template <class T>
-int64_t count_correct_as(const Tensor& outputs, const int64_t* labels, data::OutputKind kind) {
-  const T* y = outputs.data<T>();
-  int64_t n = outputs.size(0), c = outputs.numel() / std::max<int64_t>(n, 1), correct = 0;
-  T threshold = kind == data::OutputKind::logits ? T(0) : T(0.5);
-  for (int64_t i = 0; i < n; ++i) {
-    const T* row = y + i * c;
-    int64_t predicted = 0;
-    if (c == 1) {
-      predicted = row[0] > threshold ? 1 : 0;
-    } else {
-      for (int64_t k = 1; k < c; ++k) predicted = row[k] > row[predicted] ? k : predicted;
-    }
-    correct += predicted == labels[i];
-  }
-  return correct;
-}
-int64_t count_correct(const Tensor& outputs, const Tensor& labels, data::OutputKind kind) {
-  if (outputs.dtype() == kFloat64) return count_correct_as<double>(outputs, labels.data<int64_t>(), kind);
-  return count_correct_as<float>(outputs, labels.data<int64_t>(), kind);
-}
-
 // The Dropout layers of a model by path: their mask generators are training state too.
 std::vector<std::pair<std::string, const nn::Dropout*>> dropouts(const nn::Module& model) {
   std::vector<std::pair<std::string, const nn::Dropout*>> out;
@@ -119,7 +94,7 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
     }
     epoch_.lr = optimizer_->lr(0);
     schedule_.after_step();
-    if (objective_.classification) epoch_.correct += count_correct(outputs.detach(), batch.labels, objective_.output_kind);
+    if (objective_.classification) epoch_.correct += data::count_correct(outputs.detach(), batch.labels, objective_.output_kind);
     epoch_.loss_sum += loss_value * static_cast<double>(n);
     epoch_.examples += n;
     epoch_.next_batch = i + 1;

@@ -18,6 +18,8 @@ enum class OutputKind { logits, probabilities };
 // outputs: float (N, C), C >= 2 -> argmax; (N, 1) or (N) -> the threshold of `kind`.
 // -> int64 (N) predicted classes.
 Tensor predict(const Tensor& outputs, OutputKind kind);
+// How many of predict(outputs, kind) equal labels (int64 (N)), without making the predictions.
+int64_t count_correct(const Tensor& outputs, const Tensor& labels, OutputKind kind);
 // Fraction of predict(outputs, kind) equal to labels (int64 (N)); in [0, 1].
 double accuracy(const Tensor& outputs, const Tensor& labels, OutputKind kind);
 
