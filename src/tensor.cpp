@@ -2,13 +2,13 @@
 #include "minidl/tensor.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <ostream>
 #include <sstream>
 
 #include "dispatch.h"
+#include "live_counter.h"
 #include "minidl/allocator.h"
 #include "minidl/autograd/engine.h"
 #include "minidl/autograd/node.h"
@@ -21,7 +21,7 @@
 namespace minidl {
 
 namespace {
-std::atomic<int64_t> g_live_storages{0};
+detail::LiveCounter g_live_storages;
 
 void check_shape(const char* op, const Shape& shape) {
   for (int64_t s : shape) {
@@ -59,12 +59,12 @@ int64_t flat_index(const char* op, const Tensor& x, std::initializer_list<int64_
 }
 }  // namespace
 
-Storage::Storage(size_t nbytes) : data_(detail::allocate(nbytes)), nbytes_(nbytes) { ++g_live_storages; }
+Storage::Storage(size_t nbytes) : data_(detail::allocate(nbytes)), nbytes_(nbytes) { g_live_storages.add(1); }
 Storage::~Storage() {
   detail::deallocate(data_, nbytes_);
-  --g_live_storages;
+  g_live_storages.add(-1);
 }
-int64_t Storage::live_count() { return g_live_storages.load(); }
+int64_t Storage::live_count() { return g_live_storages.live(); }
 
 Tensor Tensor::empty(const Shape& shape, Dtype dtype) {
   check_shape("empty", shape);

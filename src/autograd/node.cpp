@@ -1,23 +1,23 @@
 // Node bookkeeping, grad mode and record(): the one place where ops join the graph.
 #include "minidl/autograd/node.h"
 
-#include <atomic>
+#include "live_counter.h"
 
 namespace minidl::autograd {
 
 namespace {
-std::atomic<int64_t> g_live_nodes{0};
+detail::LiveCounter g_live_nodes;
 thread_local bool t_grad_mode = true;
 }  // namespace
 
 Node::Node(const char* name, BackwardFn backward, Edges edges)
     : name(name), backward(std::move(backward)), edges(std::move(edges)) {
-  ++g_live_nodes;
+  g_live_nodes.add(1);
 }
 
-Node::~Node() { --g_live_nodes; }
+Node::~Node() { g_live_nodes.add(-1); }
 
-int64_t Node::live_count() { return g_live_nodes.load(); }
+int64_t Node::live_count() { return g_live_nodes.live(); }
 
 bool grad_mode_enabled() { return t_grad_mode; }
 

@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "minidl/minidl.h"
 
 namespace minidl {
@@ -132,6 +134,26 @@ TEST(Autograd, GraphIsFreedAfterBackwardOverManySteps) {
   for (int i = 0; i < 10000; ++i) step();
   EXPECT_EQ(autograd::Node::live_count(), nodes);
   EXPECT_EQ(Storage::live_count(), storages);
+}
+
+// The live counts are per-thread slots summed: a graph made on one thread and freed on another
+// (a worker's result handed back) must count as a graph made and freed on one thread.
+TEST(Autograd, LiveCountsAddUpAcrossThreads) {
+  Tensor w = ones({2, 2}).requires_grad_();
+  auto make = [&] { return relu(linear(ones({3, 2}), w)); };
+  int64_t storages = Storage::live_count(), nodes = autograd::Node::live_count();
+  Tensor here = make();
+  int64_t graph_storages = Storage::live_count() - storages, graph_nodes = autograd::Node::live_count() - nodes;
+  ASSERT_GT(graph_storages, 0);
+  ASSERT_EQ(graph_nodes, 2);
+  here = Tensor();
+  Tensor made_elsewhere;
+  std::thread([&] { made_elsewhere = make(); }).join();
+  EXPECT_EQ(Storage::live_count(), storages + graph_storages);
+  EXPECT_EQ(autograd::Node::live_count(), nodes + graph_nodes);
+  made_elsewhere = Tensor();  // freed here, counted there
+  EXPECT_EQ(Storage::live_count(), storages);
+  EXPECT_EQ(autograd::Node::live_count(), nodes);
 }
 
 }  // namespace
