@@ -44,10 +44,31 @@ void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const
               static_cast<blasint>(ldy));
 }
 
+// y = alpha a x + beta y, a row-major (rows, cols), x with stride incx.
+void call_gemv(int64_t rows, int64_t cols, float alpha, const float* a, int64_t lda, const float* x, int64_t incx,
+               float beta, float* y) {
+  cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(cols), alpha, a,
+              static_cast<blasint>(lda), x, static_cast<blasint>(incx), beta, y, 1);
+}
+
+void call_gemv(int64_t rows, int64_t cols, double alpha, const double* a, int64_t lda, const double* x, int64_t incx,
+               double beta, double* y) {
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(cols), alpha, a,
+              static_cast<blasint>(lda), x, static_cast<blasint>(incx), beta, y, 1);
+}
+
 template <class T>
 void gemm_impl(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
                int64_t ldb, T beta, T* y, int64_t ldy) {
   if (trivial(m, n, k, beta, y, ldy)) return;
+  if (m == 1 && tb) {
+    // One row times a transposed b (a Linear's forward at batch 1) is b x. OpenBLAS sends this GEMM
+    // down its general path, packing included (its small-matrix kernels refuse, in its own
+    // column-major terms, a transposed A with k < 32); its gemv reads b in place: 148 -> 63 ns for a
+    // 25x25 layer (bench/RESULTS.md).
+    call_gemv(n, k, alpha, b, ldb, a, ta ? lda : 1, beta, y);
+    return;
+  }
   int threads = get_num_threads();
   if (threads <= 1 || m * n * k < kParallelMacs) {
     call(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, y, ldy);

@@ -39,6 +39,19 @@ TEST(Matmul, MatchesThePlainLoopReference) {
   }
 }
 
+// One row times a transposed b goes to BLAS's gemv (blas.cpp): both layouts of the row.
+TEST(Matmul, OneRowTimesTransposedMatchesTheReference) {
+  Generator gen(4);
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    Tensor a = randn({1, 25}, gen, dtype), b = randn({25, 7}, gen, dtype);
+    expect_near(mm(a, false, b.t(), true).to_vector(), reference_matmul(a, b), 1e-5);
+    expect_near(mm(a.t(), true, b.t(), true).to_vector(), reference_matmul(a, b), 1e-5);  // a stored as a column
+    Tensor y = ones({1, 7}, dtype), w = b.t();
+    expect_near(linear(a, w, ones({7}, dtype)).to_vector(), (tensor(reference_matmul(a, b), {1, 7}, dtype) + y).to_vector(),
+                1e-5);
+  }
+}
+
 TEST(Matmul, BatchedAndVectorForms) {
   Generator gen(1);
   Tensor a = randn({2, 3, 4}, gen), b = randn({2, 4, 5}, gen);
@@ -68,6 +81,7 @@ TEST(Matmul, GradientsMatchFiniteDifferences) {
   expect_gradients_match([](const Inputs& in) { return matmul(in[0], in[0]); }, {r({3, 3})});  // used twice
   expect_gradients_match([](const Inputs& in) { return linear(in[0], in[1], in[2]); }, {r({5, 3}), r({4, 3}), r({4})});
   expect_gradients_match([](const Inputs& in) { return linear(in[0], in[1]); }, {r({5, 3}), r({4, 3})});
+  expect_gradients_match([](const Inputs& in) { return linear(in[0], in[1], in[2]); }, {r({1, 3}), r({4, 3}), r({4})});
   expect_gradients_match([](const Inputs& in) { return linear(in[0], in[1], in[2]); },
                          {r({2, 5, 3}), r({4, 3}), r({4})});
 }
