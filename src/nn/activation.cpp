@@ -25,6 +25,10 @@ Tensor shifted_tanh(const Tensor& x) {
 
 Tensor ReLU::forward(const Tensor& x) { return minidl::relu(x); }
 Tensor LeakyReLU::forward(const Tensor& x) { return minidl::leaky_relu(x, negative_slope_); }
+std::optional<Activation> LeakyReLU::as_activation() const {
+  if (!(negative_slope_ >= 0)) return std::nullopt;  // its derivative cannot be read from the output's sign
+  return Activation::leaky_relu(negative_slope_);
+}
 std::string LeakyReLU::extra_repr() const { return "negative_slope=" + detail::format_double(negative_slope_); }
 Tensor Tanh::forward(const Tensor& x) { return minidl::tanh(x); }
 Tensor Sigmoid::forward(const Tensor& x) { return minidl::sigmoid(x); }

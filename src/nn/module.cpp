@@ -49,7 +49,8 @@ static std::string current_path() {
   return path;
 }
 
-Tensor Module::operator()(const Tensor& x) {
+template <class Forward>
+Tensor Module::call(const Tensor& x, Forward forward) {
   t_call_stack.push_back(this);
   struct Pop {
     ~Pop() { t_call_stack.pop_back(); }
@@ -57,7 +58,7 @@ Tensor Module::operator()(const Tensor& x) {
   if (t_observer) t_observer->before(*this, current_path(), static_cast<int>(t_call_stack.size()) - 1);
   Tensor y;
   try {
-    y = forward(x);
+    y = forward();
   } catch (const ModuleShapeError&) {
     throw;  // already names the innermost module: one prefix only
   } catch (const ShapeError& e) {
@@ -70,6 +71,16 @@ Tensor Module::operator()(const Tensor& x) {
   if (t_observer) t_observer->after(*this, current_path(), y);
   return y;
 }
+
+Tensor Module::operator()(const Tensor& x) {
+  return call(x, [&] { return forward(x); });
+}
+
+Tensor Module::operator()(const Tensor& x, const Activation& then) {
+  return call(x, [&] { return forward_then(x, then); });
+}
+
+Tensor Module::forward_then(const Tensor& x, const Activation& then) { return activate(forward(x), then); }
 
 void Module::check_features(const Tensor& x, int64_t in_features) {
   if (!x.defined()) throw ValueError("input is an undefined tensor");
@@ -305,6 +316,8 @@ std::string format_double(double v) {
 std::string current_module_path(const Module* module) {
   return !t_call_stack.empty() && t_call_stack.back() == module ? current_path() : "";
 }
+
+bool observing_forwards() { return t_observer != nullptr; }
 
 ObserveForwards::ObserveForwards(ForwardObserver* observer) : previous_(t_observer) { t_observer = observer; }
 ObserveForwards::~ObserveForwards() { t_observer = previous_; }

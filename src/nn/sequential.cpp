@@ -23,8 +23,13 @@ Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;
   const auto& children = named_children();
   for (size_t i = 0; i < children.size(); ++i) {
+    // A module followed by an activation module gets both in one call, so that a Linear applies
+    // the activation in its own pass: one node and one tensor fewer, the same numbers. Not while
+    // summary() watches every module's output.
+    std::optional<Activation> then;
+    if (i + 1 < children.size() && !detail::observing_forwards()) then = children[i + 1].second->as_activation();
     try {
-      y = (*children[i].second)(y);
+      y = then ? (*children[i].second)(y, *then) : (*children[i].second)(y);
     } catch (const ModuleShapeError& e) {
       // When the failing module is this one's child, say what the module before it produced:
       // the usual mistake is a size that does not chain.
@@ -35,6 +40,7 @@ Tensor Sequential::forward(const Tensor& x) {
                                  children[i - 1].second->repr() + ", outputs shape " + to_string(y.shape()),
                              e.path);
     }
+    if (then) ++i;  // the activation has run
   }
   return y;
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "activation_formulas.h"
 #include "dispatch.h"
 #include "elementwise_kernels.h"
 #include "fast_math.h"
@@ -16,38 +17,58 @@ using detail::DimSplit;
 using detail::map;
 using detail::zip;
 
+const char* Activation::name() const {
+  switch (kind) {
+    case Kind::identity: return "identity";
+    case Kind::relu: return "relu";
+    case Kind::leaky_relu: return "leaky_relu";
+    case Kind::tanh: return "tanh";
+    case Kind::sigmoid: break;
+  }
+  return "sigmoid";
+}
+
 Tensor relu(const Tensor& x) {
-  Tensor y = map("relu", x, [](auto v) { return v > 0 ? v : decltype(v)(0); });
-  return autograd::record("relu", y, {x}, [x](const Tensor& dy) {
-    return Grads{zip("relu_backward", dy, x, [](auto g, auto v) { return v > 0 ? g : decltype(g)(0); })};
+  detail::ReluFormula f;
+  Tensor y = map("relu", x, [f](auto v) { return f.forward(v); });
+  return autograd::record("relu", y, {x}, [x, f](const Tensor& dy) {
+    return Grads{zip("relu_backward", dy, x, [f](auto g, auto v) { return f.backward(g, v); })};
   });
 }
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
-  Tensor y = map("leaky_relu", x, [negative_slope](auto v) {
-    return v > 0 ? v : v * static_cast<decltype(v)>(negative_slope);
-  });
-  return autograd::record("leaky_relu", y, {x}, [x, negative_slope](const Tensor& dy) {
-    return Grads{zip("leaky_relu_backward", dy, x, [negative_slope](auto g, auto v) {
-      return v > 0 ? g : g * static_cast<decltype(g)>(negative_slope);
-    })};
+  detail::LeakyReluFormula f{negative_slope};
+  Tensor y = map("leaky_relu", x, [f](auto v) { return f.forward(v); });
+  return autograd::record("leaky_relu", y, {x}, [x, f](const Tensor& dy) {  // from x: any slope
+    return Grads{zip("leaky_relu_backward", dy, x, [f](auto g, auto v) { return f.backward(g, v); })};
   });
 }
 
 Tensor sigmoid(const Tensor& x) {
-  // 1 / (1 + exp(-x)) overflows exp for x << 0 only harmlessly (to 1/inf = 0), and
-  // never produces NaN, so one formula serves both signs.
-  Tensor y = map("sigmoid", x, [](auto v) { return decltype(v)(1) / (decltype(v)(1) + detail::exp(-v)); });
-  return autograd::record("sigmoid", y, {x}, [y = y.detach()](const Tensor& dy) {
-    return Grads{zip("sigmoid_backward", dy, y, [](auto g, auto s) { return g * s * (decltype(s)(1) - s); })};
+  detail::SigmoidFormula f;
+  Tensor y = map("sigmoid", x, [f](auto v) { return f.forward(v); });
+  return autograd::record("sigmoid", y, {x}, [y = y.detach(), f](const Tensor& dy) {
+    return Grads{zip("sigmoid_backward", dy, y, [f](auto g, auto s) { return f.backward(g, s); })};
   });
 }
 
 Tensor tanh(const Tensor& x) {
-  Tensor y = map("tanh", x, [](auto v) { return detail::tanh(v); });
-  return autograd::record("tanh", y, {x}, [y = y.detach()](const Tensor& dy) {
-    return Grads{zip("tanh_backward", dy, y, [](auto g, auto t) { return g * (decltype(t)(1) - t * t); })};
+  detail::TanhFormula f;
+  Tensor y = map("tanh", x, [f](auto v) { return f.forward(v); });
+  return autograd::record("tanh", y, {x}, [y = y.detach(), f](const Tensor& dy) {
+    return Grads{zip("tanh_backward", dy, y, [f](auto g, auto t) { return f.backward(g, t); })};
   });
+}
+
+Tensor activate(const Tensor& x, const Activation& activation) {
+  switch (activation.kind) {
+    case Activation::Kind::identity: return x;
+    case Activation::Kind::relu: return relu(x);
+    case Activation::Kind::leaky_relu: return leaky_relu(x, activation.negative_slope);
+    case Activation::Kind::tanh: return tanh(x);
+    case Activation::Kind::sigmoid: break;
+  }
+  return sigmoid(x);
 }
 
 namespace {

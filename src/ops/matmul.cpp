@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "activation_formulas.h"
 #include "blas.h"
 #include "dispatch.h"
 #include "minidl/autograd/node.h"
@@ -157,27 +158,31 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return reshape(y, out);
 }
 
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  detail::check_same_dtype("linear", x, w);
-  if (w.dim() != 2) throw ShapeError("linear: weight must be 2-D (out_features, in_features), got " + to_string(w.shape()));
+namespace {
+
+void check_linear(const char* op, const Tensor& x, const Tensor& w, const Tensor& b) {
+  detail::check_same_dtype(op, x, w);
+  if (w.dim() != 2) {
+    throw ShapeError(std::string(op) + ": weight must be 2-D (out_features, in_features), got " + to_string(w.shape()));
+  }
   int64_t out_features = w.shape()[0], in_features = w.shape()[1];
   if (x.dim() == 0 || x.shape().back() != in_features) {
-    throw ShapeError("linear: input has " + std::to_string(x.dim() ? x.shape().back() : 0) + " features, expected " +
-                     std::to_string(in_features) + ": input is " + to_string(x.shape()) + ", weight is " +
-                     to_string(w.shape()));
+    throw ShapeError(std::string(op) + ": input has " + std::to_string(x.dim() ? x.shape().back() : 0) +
+                     " features, expected " + std::to_string(in_features) + ": input is " + to_string(x.shape()) +
+                     ", weight is " + to_string(w.shape()));
   }
   if (b.defined()) {
-    detail::check_same_dtype("linear", x, b);
+    detail::check_same_dtype(op, x, b);
     if (b.dim() != 1 || b.shape()[0] != out_features) {
-      throw ShapeError("linear: bias must have shape (" + std::to_string(out_features) + "), got " + to_string(b.shape()));
+      throw ShapeError(std::string(op) + ": bias must have shape (" + std::to_string(out_features) + "), got " +
+                       to_string(b.shape()));
     }
   }
-  if (x.dim() != 2) {  // (..., in_features): fold leading dims into the batch
-    Shape out = x.shape();
-    out[out.dim() - 1] = out_features;
-    return reshape(linear(reshape(x, {leading_rows(x), in_features}), w, b), out);
-  }
-  int64_t n = x.shape()[0];
+}
+
+// x w^T + b for a checked 2-D x: one GEMM with the bias preloaded into y. Not recorded.
+Tensor linear_product(const Tensor& x, const Tensor& w, const Tensor& b) {
+  int64_t n = x.shape()[0], out_features = w.shape()[0], in_features = w.shape()[1];
   Tensor y = Tensor::empty({n, out_features}, x.dtype());
   detail::dispatch_float("linear", x.dtype(), [&]<class T>() {
     T* py = y.data<T>();
@@ -188,10 +193,71 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
     blas::gemm(false, true, n, out_features, in_features, T(1), x.data<T>(), in_features, w.data<T>(), in_features,
                b.defined() ? T(1) : T(0), py, out_features);
   });
-  return autograd::record("linear", y, {x, w, b}, [x, w, b](const Tensor& dy) {
-    return Grads{x.requires_grad() ? mm(dy, false, w, false) : Tensor(),  // dx = dy w      (N, in)
-                 w.requires_grad() ? mm(dy, true, x, false) : Tensor(),   // dw = dy^T x    (out, in)
-                 b.defined() && b.requires_grad() ? column_sums(dy) : Tensor()};  // db = sum_n dy
+  return y;
+}
+
+// The gradients of x w^T + b for the gradient dz of that product.
+Grads linear_grads(const Tensor& dz, const Tensor& x, const Tensor& w, const Tensor& b) {
+  return Grads{x.requires_grad() ? mm(dz, false, w, false) : Tensor(),  // dx = dz w      (N, in)
+               w.requires_grad() ? mm(dz, true, x, false) : Tensor(),   // dw = dz^T x    (out, in)
+               b.defined() && b.requires_grad() ? column_sums(dz) : Tensor()};  // db = sum_n dz
+}
+
+const char* fused_name(const Activation& activation) {
+  switch (activation.kind) {
+    case Activation::Kind::relu: return "linear_relu";
+    case Activation::Kind::leaky_relu: return "linear_leaky_relu";
+    case Activation::Kind::tanh: return "linear_tanh";
+    case Activation::Kind::sigmoid: return "linear_sigmoid";
+    case Activation::Kind::identity: break;
+  }
+  return "linear";
+}
+
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  check_linear("linear", x, w, b);
+  if (x.dim() != 2) {  // (..., in_features): fold leading dims into the batch
+    Shape out = x.shape();
+    out[out.dim() - 1] = w.shape()[0];
+    return reshape(linear(reshape(x, {leading_rows(x), w.shape()[1]}), w, b), out);
+  }
+  Tensor y = linear_product(x, w, b);
+  return autograd::record("linear", y, {x, w, b}, [x, w, b](const Tensor& dy) { return linear_grads(dy, x, w, b); });
+}
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, const Activation& activation) {
+  if (activation.kind == Activation::Kind::identity) return linear(x, w, b);
+  if (activation.kind == Activation::Kind::leaky_relu && !(activation.negative_slope >= 0)) {
+    throw ValueError("linear: a fused leaky_relu needs negative_slope >= 0 (its derivative is read from the output's "
+                     "sign), got " + std::to_string(activation.negative_slope) + "; call leaky_relu(linear(...)) instead");
+  }
+  const char* op = fused_name(activation);
+  check_linear(op, x, w, b);
+  if (x.dim() != 2) {
+    Shape out = x.shape();
+    out[out.dim() - 1] = w.shape()[0];
+    return reshape(linear(reshape(x, {leading_rows(x), w.shape()[1]}), w, b, activation), out);
+  }
+  // The activation in place on the product, while y is still in cache; backward needs only y.
+  Tensor y = linear_product(x, w, b);
+  detail::dispatch_float(op, y.dtype(), [&]<class T>() {
+    T* py = y.data<T>();
+    detail::with_formula(activation, [&](auto f) {
+      for (int64_t i = 0, n = y.numel(); i < n; ++i) py[i] = f.forward(py[i]);
+    });
+  });
+  return autograd::record(op, y, {x, w, b}, [x, w, b, y = y.detach(), activation](const Tensor& dy) {
+    Tensor dz = Tensor::empty(dy.shape(), dy.dtype());
+    detail::dispatch_float("linear_backward", dy.dtype(), [&]<class T>() {
+      const T *g = dy.data<T>(), *py = y.data<T>();
+      T* pz = dz.data<T>();
+      detail::with_formula(activation, [&](auto f) {
+        for (int64_t i = 0, n = dy.numel(); i < n; ++i) pz[i] = f.backward(g[i], py[i]);
+      });
+    });
+    return linear_grads(dz, x, w, b);
   });
 }
 

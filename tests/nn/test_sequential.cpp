@@ -44,6 +44,44 @@ TEST(Sequential, EmptyIsTheIdentity) {
   EXPECT_EQ(empty.repr(), "Sequential()");
 }
 
+// Sequential runs a Linear and the activation after it as one node (Linear::forward_then); the
+// numbers must be those of calling every module in turn, bit for bit.
+TEST(Sequential, FusedLinearActivationsGiveTheModuleByModuleBits) {
+  Generator gen(4);
+  auto model = nn::sequential(nn::linear(3, 4, gen), nn::relu(), nn::linear(4, 4, gen), nn::leaky_relu(-0.2),
+                              nn::linear(4, 4, gen), nn::tanh(), nn::linear(4, 4, gen), nn::leaky_relu(0.1),
+                              nn::linear(4, 2, gen), nn::sigmoid());
+  Tensor x = randn({6, 3}, gen);
+  auto run = [&](bool whole) {
+    model->zero_grad(/*set_to_none=*/true);
+    Tensor y = x;
+    if (whole) {
+      y = (*model)(x);
+    } else {
+      for (const auto& child : model->children()) y = (*child)(y);
+    }
+    sum(y * y).backward();
+    std::vector<std::vector<double>> out = {y.to_vector()};
+    for (const Tensor& p : model->parameters()) out.push_back(p.grad().to_vector());
+    return std::make_pair(out, std::string(y.grad_fn()->name));
+  };
+  auto [fused, last_node] = run(true);
+  auto [separate, last_separate] = run(false);
+  EXPECT_EQ(fused, separate);
+  EXPECT_EQ(last_node, "linear_sigmoid");
+  EXPECT_EQ(last_separate, "sigmoid");
+}
+
+// A module without a fused form gets then(forward(x)); a negative LeakyReLU slope is not fused.
+TEST(Sequential, ActivationAfterAnyModule) {
+  Tensor x = tensor({-1.0, 2.0}, {1, 2});
+  nn::Identity identity;
+  EXPECT_EQ(identity(x, Activation::relu()).to_vector(), (std::vector<double>{0, 2}));
+  EXPECT_FALSE(nn::LeakyReLU(-0.2).as_activation().has_value());
+  EXPECT_EQ(nn::LeakyReLU(0.2).as_activation()->negative_slope, 0.2);
+  EXPECT_FALSE(nn::Dropout(0.5).as_activation().has_value());
+}
+
 TEST(Sequential, GradientsMatchFiniteDifferences) {
   Generator gen(3);
   auto model = nn::sequential(nn::linear(3, 4, gen), nn::tanh(), nn::linear(4, 2, gen), nn::sigmoid());

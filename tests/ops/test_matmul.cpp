@@ -92,6 +92,70 @@ TEST(Linear, EqualsMatmulPlusBias) {
   expect_near(linear(x, w, b).to_vector(), (matmul(x, w.t()) + b).to_vector(), 1e-5);
 }
 
+std::vector<Activation> fusable_activations() {
+  return {Activation::relu(), Activation::leaky_relu(0.1), Activation::leaky_relu(0.0), Activation::tanh(),
+          Activation::sigmoid()};
+}
+
+// The fused node must give the very numbers of the two ops it replaces: outputs and every
+// gradient, bit for bit, in both dtypes, for 2-D and folded 3-D inputs.
+TEST(LinearActivation, SameBitsAsLinearThenTheActivation) {
+  Generator gen(5);
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    for (const Shape& xs : {Shape{7, 5}, Shape{1, 5}, Shape{2, 3, 5}}) {
+      for (const Activation& act : fusable_activations()) {
+        Tensor x = randn(xs, gen, dtype), w = randn({4, 5}, gen, dtype), b = randn({4}, gen, dtype);
+        Shape ys = xs;
+        ys[ys.dim() - 1] = 4;
+        Tensor r = randn(ys, gen, dtype);
+        auto run = [&](bool fused) {
+          std::vector<Tensor> leaves = {x.clone().requires_grad_(), w.clone().requires_grad_(),
+                                        b.clone().requires_grad_()};
+          Tensor y = fused ? linear(leaves[0], leaves[1], leaves[2], act)
+                           : activate(linear(leaves[0], leaves[1], leaves[2]), act);
+          sum(y * r).backward();
+          std::vector<std::vector<double>> out = {y.to_vector()};
+          for (const Tensor& t : leaves) out.push_back(t.grad().to_vector());
+          return out;
+        };
+        EXPECT_EQ(run(true), run(false)) << act.name() << " " << to_string(dtype) << " " << to_string(xs);
+      }
+    }
+  }
+}
+
+TEST(LinearActivation, GradientsMatchFiniteDifferences) {
+  Generator gen(6);
+  auto r = [&](const Shape& s) { return randn(s, gen, kFloat64); };
+  for (const Activation& act : fusable_activations()) {
+    expect_gradients_match([act](const Inputs& in) { return linear(in[0], in[1], in[2], act); },
+                           {r({5, 3}), r({4, 3}), r({4})});
+    expect_gradients_match([act](const Inputs& in) { return linear(in[0], in[1], Tensor(), act); }, {r({2, 3}), r({4, 3})});
+  }
+}
+
+TEST(LinearActivation, OneNodeAndItsErrors) {
+  Tensor w = ones({4, 3}).requires_grad_();
+  Tensor y = linear(ones({2, 3}), w, Tensor(), Activation::tanh());
+  ASSERT_NE(y.grad_fn(), nullptr);
+  EXPECT_STREQ(y.grad_fn()->name, "linear_tanh");
+  EXPECT_EQ(y.grad_fn()->edges.size(), 3u);  // x, w, b: straight to the inputs, no activation node between
+  EXPECT_TRUE(linear(ones({2, 3}), w, Tensor(), Activation{}).grad_fn() != nullptr);  // identity: plain linear
+  EXPECT_STREQ(linear(ones({2, 3}), w, Tensor(), Activation{}).grad_fn()->name, "linear");
+  try {
+    (void)linear(ones({2, 3}), w, Tensor(), Activation::leaky_relu(-0.5));
+    FAIL();
+  } catch (const ValueError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("linear: a fused leaky_relu needs negative_slope >= 0"));
+  }
+  try {
+    (void)linear(ones({2, 2}), w, Tensor(), Activation::relu());
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("linear_relu: input has 2 features, expected 3"));
+  }
+}
+
 TEST(Matmul, ErrorsNameBothShapes) {
   try {
     (void)matmul(ones({50, 24}), ones({25, 1}));

@@ -12,16 +12,20 @@ namespace minidl::nn {
 // it "rectified tanh", though nothing is rectified. Its derivative is 2 y (1 - y).
 Tensor shifted_tanh(const Tensor& x);
 
-class ReLU : public Module {
+// The four below are final: as_activation() tells nn::Sequential what they compute, so that a
+// Linear before one can apply it in its own pass; a subclass could compute something else.
+class ReLU final : public Module {
  public:
   Tensor forward(const Tensor& x) override;
+  std::optional<Activation> as_activation() const override { return Activation::relu(); }
   std::string type_name() const override { return "ReLU"; }
 };
 
-class LeakyReLU : public Module {
+class LeakyReLU final : public Module {
  public:
   explicit LeakyReLU(double negative_slope = 0.01) : negative_slope_(negative_slope) {}
   Tensor forward(const Tensor& x) override;
+  std::optional<Activation> as_activation() const override;  // none for negative_slope < 0
   std::string type_name() const override { return "LeakyReLU"; }
   std::string extra_repr() const override;  // "negative_slope=0.1"
   double negative_slope() const { return negative_slope_; }
@@ -30,15 +34,17 @@ class LeakyReLU : public Module {
   double negative_slope_;
 };
 
-class Tanh : public Module {
+class Tanh final : public Module {
  public:
   Tensor forward(const Tensor& x) override;
+  std::optional<Activation> as_activation() const override { return Activation::tanh(); }
   std::string type_name() const override { return "Tanh"; }
 };
 
-class Sigmoid : public Module {
+class Sigmoid final : public Module {
  public:
   Tensor forward(const Tensor& x) override;
+  std::optional<Activation> as_activation() const override { return Activation::sigmoid(); }
   std::string type_name() const override { return "Sigmoid"; }
 };
 

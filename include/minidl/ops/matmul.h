@@ -1,6 +1,7 @@
 // Matrix products through OpenBLAS. Transposes are BLAS flags, never copies.
 #pragma once
 
+#include "minidl/ops/activation.h"
 #include "minidl/tensor.h"
 
 namespace minidl {
@@ -12,6 +13,11 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // y = x w^T + b.   x: (N, in_features), w: (out_features, in_features), b: (out_features) or
 // undefined -> y: (N, out_features). One GEMM with the bias preloaded into y.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor());
+
+// activation(x w^T + b) as one node: the activation runs in place on the product and backward
+// reads its derivative from the output, so no tensor or node is made for it. The same numbers as
+// activate(linear(x, w, b), activation). A leaky_relu needs negative_slope >= 0.
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, const Activation& activation);
 
 // The internal product with transpose flags: op(a) op(b), op = transpose when the flag is set.
 // a, b 2-D. Differentiable.
