@@ -37,11 +37,12 @@ double Generator::normal() {
 }
 
 uint64_t Generator::below(uint64_t n) {
-  // Lemire's rejection: uniform without modulo bias.
-  uint64_t threshold = (0 - n) % n;
+  // Rejection below (2^64 - n) % n: uniform without modulo bias. That threshold is below n, so it
+  // is only worth a division when r < n (a 64-bit division per draw was 2% of a batch-50 step,
+  // in the shuffle).
   for (;;) {
     uint64_t r = next_u64();
-    if (r >= threshold) return r % n;
+    if (r >= n || r >= (0 - n) % n) return r % n;
   }
 }
 

@@ -28,5 +28,25 @@ TEST(Generator, BelowIsUniform) {
   for (int c : counts) EXPECT_NEAR(c, 10000, 400);
 }
 
+// below() divides only when a draw could be rejected; the draws must be those of the plain rule
+// "reject r < 2^64 mod n, return r mod n", including n where rejection is frequent (n > 2^63).
+TEST(Generator, BelowKeepsThePlainRejectionRule) {
+  for (uint64_t n : {uint64_t{1}, uint64_t{2}, uint64_t{7}, uint64_t{1000}, (uint64_t{1} << 63) + 12345,
+                     ~uint64_t{0} - 3}) {
+    Generator fast(11), plain(11);
+    for (int i = 0; i < 2000; ++i) {
+      uint64_t expected;
+      for (;;) {
+        uint64_t r = plain.next_u64();
+        if (r >= (0 - n) % n) {
+          expected = r % n;
+          break;
+        }
+      }
+      ASSERT_EQ(fast.below(n), expected) << "n = " << n << ", draw " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace minidl

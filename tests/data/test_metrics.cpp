@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "minidl/data/metrics.h"
 #include "minidl/error.h"
 
@@ -18,6 +20,17 @@ TEST(Accuracy, ArgmaxForSeveralOutputs) {
   Tensor out = tensor(std::vector<double>{0.1, 0.7, 0.2, 2, 1, 0, -1, -2, 3, 5, 5, 1}, {4, 3});
   EXPECT_EQ(predict(out, OutputKind::logits).to_vector(), (std::vector<double>{1, 0, 2, 0}));
   EXPECT_DOUBLE_EQ(accuracy(out, ints({1, 0, 0, 0}), OutputKind::logits), 0.75);
+}
+
+// Two outputs take a branch-free path; the rule is the same: the first maximum, a NaN wins.
+TEST(Accuracy, TwoOutputsFollowTheArgmaxRule) {
+  const double nan = std::nan("");
+  Tensor out = tensor(std::vector<double>{1, 2, 2, 1, 3, 3, nan, 1, 1, nan, nan, nan}, {6, 2});
+  EXPECT_EQ(predict(out, OutputKind::logits).to_vector(), (std::vector<double>{1, 0, 0, 0, 1, 0}));
+  // The general loop (three outputs, the third never the largest) agrees.
+  Tensor three = tensor(std::vector<double>{1, 2, -9, 2, 1, -9, 3, 3, -9, nan, 1, -9, 1, nan, -9, nan, nan, -9}, {6, 3});
+  EXPECT_EQ(predict(three, OutputKind::logits).to_vector(), predict(out, OutputKind::logits).to_vector());
+  EXPECT_EQ(count_correct(out.to(kFloat32), ints({1, 0, 1, 0, 1, 0}), OutputKind::logits), 5);
 }
 
 TEST(Accuracy, OneOutputThresholdDependsOnTheKind) {
