@@ -79,34 +79,67 @@ int64_t leading_rows(const Tensor& x) {
   return rows;
 }
 
-// db = sum over rows of dy (N, out_features): the bias gradient, one pass adding rows in order
-// (the same order as sum(dy, {0}), without its reshapes and temporaries).
+// Column sums of a row-major (n, c) matrix, c >= one 64-byte vector of columns: blocks of that
+// width, the last one shifted left to end at c (overlapping the one before, so no block has a
+// scalar tail), each summed in four chains of rows side by side (one chain was latency-bound).
+template <class T>
+void wide_column_sums(const T* __restrict g, T* __restrict out, int64_t n, int64_t c) {
+  constexpr int64_t kLanes = 64 / sizeof(T), kChains = 4;
+  for (int64_t j0 = 0; j0 < c; j0 += kLanes) {
+    const int64_t j = std::min(j0, c - kLanes);
+    T acc[kChains][kLanes] = {};
+    int64_t i = 0;
+    for (; i + kChains <= n; i += kChains) {
+      for (int64_t r = 0; r < kChains; ++r) {
+        for (int64_t k = 0; k < kLanes; ++k) acc[r][k] += g[(i + r) * c + j + k];
+      }
+    }
+    for (; i < n; ++i) {
+      for (int64_t k = 0; k < kLanes; ++k) acc[0][k] += g[i * c + j + k];
+    }
+    for (int64_t k = 0; k < kLanes; ++k) out[j + k] = (acc[0][k] + acc[1][k]) + (acc[2][k] + acc[3][k]);
+  }
+}
+
+// Column sums when the rows tile one vector (c divides 64 / sizeof(T): 1, 2, 4, ... outputs): the
+// flat data summed a vector at a time in two chains, then each column's lanes folded.
+template <class T>
+void narrow_column_sums(const T* __restrict g, T* __restrict out, int64_t n, int64_t c) {
+  constexpr int64_t kLanes = 64 / sizeof(T);
+  const int64_t total = n * c;
+  T even[kLanes] = {}, odd[kLanes] = {};
+  int64_t p = 0;
+  for (; p + 2 * kLanes <= total; p += 2 * kLanes) {
+    for (int64_t k = 0; k < kLanes; ++k) even[k] += g[p + k];
+    for (int64_t k = 0; k < kLanes; ++k) odd[k] += g[p + kLanes + k];
+  }
+  for (int64_t j = 0; j < c; ++j) {
+    T s = 0;
+    for (int64_t k = j; k < kLanes; k += c) s += even[k] + odd[k];
+    for (int64_t q = p + j; q < total; q += c) s += g[q];  // the rows after the last pair of vectors
+    out[j] = s;
+  }
+}
+
+// db = sum over rows of dy (N, out_features): the bias gradient, without sum()'s reshapes and
+// temporaries.
 Tensor column_sums(const Tensor& dy) {
   int64_t n = dy.size(0), c = dy.size(1);
   Tensor db = Tensor::empty({c}, dy.dtype());
   detail::dispatch_float("linear_backward", dy.dtype(), [&]<class T>() {
     T* __restrict out = db.data<T>();
     const T* __restrict g = dy.data<T>();
-    // Blocks of 16 columns summed in registers down all rows: writing out[] back every row made
-    // each row wait on the previous row's store.
-    constexpr int64_t kBlock = 16;
-    int64_t j0 = 0;
-    for (; j0 + kBlock <= c; j0 += kBlock) {
-      T acc[kBlock] = {};
+    constexpr int64_t kLanes = 64 / sizeof(T);
+    if (c >= kLanes) {
+      wide_column_sums(g, out, n, c);
+    } else if (c > 0 && kLanes % c == 0) {
+      narrow_column_sums(g, out, n, c);
+    } else {  // a few columns that do not tile a vector: one accumulator each, rows in order
+      T acc[kLanes] = {};
       for (int64_t i = 0; i < n; ++i) {
-        for (int64_t j = 0; j < kBlock; ++j) acc[j] += g[i * c + j0 + j];
+        for (int64_t j = 0; j < c; ++j) acc[j] += g[i * c + j];
       }
-      for (int64_t j = 0; j < kBlock; ++j) out[j0 + j] = acc[j];
-    }
-    // The last c % 16 columns: one accumulator each, still walking the rows in order, so the
-    // columns' sums proceed side by side instead of one latency-bound chain after another.
-    const int64_t rest = c - j0;
-    if (rest > 0) {
-      T acc[kBlock] = {};
-      for (int64_t i = 0; i < n; ++i) {
-        for (int64_t j = 0; j < rest; ++j) acc[j] += g[i * c + j0 + j];
-      }
-      for (int64_t j = 0; j < rest; ++j) out[j0 + j] = acc[j];
+      for (int64_t j = 0; j < c; ++j) out[j] = acc[j];
     }
   });
   return db;

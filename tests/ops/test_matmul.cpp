@@ -156,6 +156,25 @@ TEST(LinearActivation, OneNodeAndItsErrors) {
   }
 }
 
+// The bias gradient's column sums take three paths by width (a few columns, columns that tile a
+// vector, whole vectors with an overlapping last block): each must be the plain sum over rows.
+TEST(Linear, BiasGradientIsTheSumOverRowsForEveryWidth) {
+  Generator gen(7);
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    for (int64_t c : {1, 2, 3, 4, 5, 8, 15, 16, 17, 25, 33, 40}) {
+      for (int64_t n : {0, 1, 3, 7, 50}) {
+        Tensor b = zeros({c}, dtype).requires_grad_();
+        Tensor r = randn({n, c}, gen, dtype);
+        sum(linear(ones({n, 2}, dtype), zeros({c, 2}, dtype), b) * r).backward();
+        std::vector<double> expected(static_cast<size_t>(c), 0.0), vr = r.to_vector();
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t j = 0; j < c; ++j) expected[j] += vr[i * c + j];
+        expect_near(b.grad().to_vector(), expected, 1e-5);
+      }
+    }
+  }
+}
+
 TEST(Matmul, ErrorsNameBothShapes) {
   try {
     (void)matmul(ones({50, 24}), ones({25, 1}));
