@@ -52,6 +52,22 @@ TEST(Matmul, OneRowTimesTransposedMatchesTheReference) {
   }
 }
 
+// Outer products (k = 1) drop the flag of a one-element-wide operand (blas.cpp): all four flag
+// combinations must still give the product.
+TEST(Matmul, OuterProductsUnderEveryFlag) {
+  Generator gen(8);
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    for (auto [m, n] : {std::pair<int64_t, int64_t>{25, 25}, {2, 25}, {25, 1}, {1, 7}}) {
+      Tensor a = randn({m, 1}, gen, dtype), b = randn({1, n}, gen, dtype);
+      std::vector<double> expected = reference_matmul(a, b);
+      expect_near(mm(a, false, b, false).to_vector(), expected, 1e-5);
+      expect_near(mm(a.t(), true, b, false).to_vector(), expected, 1e-5);
+      expect_near(mm(a, false, b.t(), true).to_vector(), expected, 1e-5);
+      expect_near(mm(a.t(), true, b.t(), true).to_vector(), expected, 1e-5);
+    }
+  }
+}
+
 TEST(Matmul, BatchedAndVectorForms) {
   Generator gen(1);
   Tensor a = randn({2, 3, 4}, gen), b = randn({2, 4, 5}, gen);
