@@ -36,16 +36,6 @@ double Generator::normal() {
   return r * std::cos(theta);
 }
 
-uint64_t Generator::below(uint64_t n) {
-  // Rejection below (2^64 - n) % n: uniform without modulo bias. That threshold is below n, so it
-  // is only worth a division when r < n (a 64-bit division per draw was 2% of a batch-50 step,
-  // in the shuffle).
-  for (;;) {
-    uint64_t r = next_u64();
-    if (r >= n || r >= (0 - n) % n) return r % n;
-  }
-}
-
 void Generator::set_state(const State& state) {
   s_ = state.s;
   has_spare_ = state.has_spare;

@@ -26,8 +26,15 @@ class Generator {
   }
   double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }  // in [0, 1), 53 random bits
   double normal();   // standard normal (Box-Muller; the second value is kept for the next call)
-  // Uniform integer in [0, n) without modulo bias.
-  uint64_t below(uint64_t n);
+  // Uniform integer in [0, n) without modulo bias: r mod n, rejecting r below 2^64 mod n. That
+  // threshold is below n, so only a draw under n pays its division. Inline: the shuffle of every
+  // epoch draws one per example.
+  uint64_t below(uint64_t n) {
+    for (;;) {
+      uint64_t r = next_u64();
+      if (r >= n || r >= (0 - n) % n) [[likely]] return r % n;
+    }
+  }
 
   struct State {
     std::array<uint64_t, 4> s;
