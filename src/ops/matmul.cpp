@@ -221,7 +221,11 @@ Tensor linear_product(const Tensor& x, const Tensor& w, const Tensor& b) {
     T* py = y.data<T>();
     if (b.defined()) {
       const T* pb = b.data<T>();
-      for (int64_t i = 0; i < n; ++i) std::copy_n(pb, out_features, py + i * out_features);
+      // Row 0, then doubling blocks of rows already filled: log2(n) copies, not a call per row.
+      if (n > 0) std::copy_n(pb, out_features, py);
+      for (int64_t filled = 1; filled < n; filled *= 2) {
+        std::copy_n(py, std::min(filled, n - filled) * out_features, py + filled * out_features);
+      }
     }
     blas::gemm(false, true, n, out_features, in_features, T(1), x.data<T>(), in_features, w.data<T>(), in_features,
                b.defined() ? T(1) : T(0), py, out_features);

@@ -104,8 +104,10 @@ TEST(Matmul, GradientsMatchFiniteDifferences) {
 
 TEST(Linear, EqualsMatmulPlusBias) {
   Generator gen(3);
-  Tensor x = randn({6, 3}, gen), w = randn({4, 3}, gen), b = randn({4}, gen);
-  expect_near(linear(x, w, b).to_vector(), (matmul(x, w.t()) + b).to_vector(), 1e-5);
+  for (int64_t n : {0, 1, 2, 3, 6, 50}) {  // the bias is copied into rows by doubling blocks
+    Tensor x = randn({n, 3}, gen), w = randn({4, 3}, gen), b = randn({4}, gen);
+    expect_near(linear(x, w, b).to_vector(), (matmul(x, w.t()) + b).to_vector(), 1e-5);
+  }
 }
 
 std::vector<Activation> fusable_activations() {
