@@ -9,6 +9,7 @@
 #include "minidl/autograd/node.h"
 #include "minidl/ops/elementwise.h"
 #include "minidl/ops/view.h"
+#include "sum_kernel.h"
 
 namespace minidl {
 
@@ -18,25 +19,12 @@ using detail::DimSplit;
 
 namespace {
 
-// Sum of a contiguous run with 8 partial sums: deterministic, and fast without -ffast-math.
-template <class T>
-T sum_contiguous(const T* x, int64_t n) {
-  T acc[8] = {};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int j = 0; j < 8; ++j) acc[j] += x[i + j];
-  }
-  T total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; i < n; ++i) total += x[i];
-  return total;
-}
-
 // out[o, i] = sum_r x[o, r, i].
 template <class T>
 void sum_split(const T* x, const DimSplit& s, T* out) {
   for (int64_t o = 0; o < s.outer; ++o) {
     if (s.inner == 1) {
-      out[o] = sum_contiguous(x + o * s.size, s.size);
+      out[o] = detail::sum_contiguous(x + o * s.size, s.size);
       continue;
     }
     T* po = out + o * s.inner;
