@@ -102,6 +102,24 @@ TEST(Conv2d, GradientsMatchFiniteDifferences) {
                          {randn({1, 2, 5, 5}, gen, kFloat64), randn({2, 2, 2, 2}, gen, kFloat64)});
 }
 
+// The bias gradient sums N*OH*OW elements per channel in 64 partial sums plus a tail: 2 images
+// of 7x7 outputs (98 elements) take both.
+TEST(Conv2d, BiasGradientIsTheSumOverImagesAndPositions) {
+  Generator gen(9);
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    Tensor x = randn({2, 1, 9, 9}, gen, dtype), w = randn({3, 1, 3, 3}, gen, dtype);
+    Tensor b = zeros({3}, dtype).requires_grad_();
+    Tensor r = randn({2, 3, 7, 7}, gen, dtype);
+    sum(conv2d(x, w, b) * r).backward();
+    std::vector<double> vr = r.to_vector(), expected(3, 0.0);
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t o = 0; o < 3; ++o)
+        for (int64_t p = 0; p < 49; ++p) expected[o] += vr[(n * 3 + o) * 49 + p];
+    std::vector<double> got = b.grad().to_vector();
+    for (int64_t o = 0; o < 3; ++o) EXPECT_NEAR(got[o], expected[o], 1e-4) << "channel " << o;
+  }
+}
+
 TEST(Conv2d, OnlyTheGradientsAskedForAreComputed) {
   Generator gen(2);
   Tensor x = randn({2, 1, 6, 6}, gen), w = randn({3, 1, 3, 3}, gen).requires_grad_(), b = zeros({3});
