@@ -58,6 +58,9 @@ Tensor batched_product(const char* op, const Tensor& a, bool ta, const Tensor& b
                  db.cols);
     }
   });
+  // Inside backward (the weight and input gradients are these products) nothing is recorded:
+  // return before building the closure and its copies of a and b.
+  if (!autograd::needs_grad({&a, &b})) return y;
   return autograd::record(op, y, {a, b}, [a, ta, b, tb](const Tensor& dy) {
     // y = op(a) op(b):  d op(a) = dy op(b)^T,  d op(b) = op(a)^T dy; a transposed input takes the
     // transpose of its gradient, which is the same product with the operands swapped.
