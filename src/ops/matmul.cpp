@@ -264,6 +264,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
     return reshape(linear(reshape(x, {leading_rows(x), w.shape()[1]}), w, b), out);
   }
   Tensor y = linear_product(x, w, b);
+  if (!autograd::needs_grad({&x, &w, &b})) return y;  // inference: no closure to build and drop
   return autograd::record("linear", y, {x, w, b}, [x, w, b](const Tensor& dy) { return linear_grads(dy, x, w, b); });
 }
 
@@ -288,6 +289,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, const Activatio
       for (int64_t i = 0, n = y.numel(); i < n; ++i) py[i] = f.forward(py[i]);
     });
   });
+  if (!autograd::needs_grad({&x, &w, &b})) return y;
   return autograd::record(op, y, {x, w, b}, [x, w, b, y = y.detach(), activation](const Tensor& dy) {
     Tensor dz = Tensor::empty(dy.shape(), dy.dtype());
     detail::dispatch_float("linear_backward", dy.dtype(), [&]<class T>() {
