@@ -291,7 +291,10 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, const Activatio
   });
   if (!autograd::needs_grad({&x, &w, &b})) return y;
   return autograd::record(op, y, {x, w, b}, [x, w, b, y = y.detach(), activation](const Tensor& dy) {
-    Tensor dz = Tensor::empty(dy.shape(), dy.dtype());
+    // dy is the engine's own buffer when nothing else holds it (as accumulate_leaf checks): dz
+    // then overwrites it instead of taking a new one.
+    const bool sole_owner = dy.impl().use_count() == 1 && dy.impl()->storage.use_count() == 1;
+    Tensor dz = sole_owner ? dy : Tensor::empty(dy.shape(), dy.dtype());
     detail::dispatch_float("linear_backward", dy.dtype(), [&]<class T>() {
       const T *g = dy.data<T>(), *py = y.data<T>();
       T* pz = dz.data<T>();

@@ -142,6 +142,24 @@ TEST(LinearActivation, SameBitsAsLinearThenTheActivation) {
   }
 }
 
+// The fused backward writes its activation gradient into dy when the engine is dy's only owner;
+// a gradient the caller still holds must be left as it was.
+TEST(LinearActivation, BackwardLeavesTheCallersGradientAlone) {
+  Generator gen(12);
+  Tensor x = randn({4, 3}, gen), w = randn({5, 3}, gen).requires_grad_();
+  Tensor y = linear(x, w, Tensor(), Activation::relu());
+  Tensor g = randn({4, 5}, gen);
+  const std::vector<double> before = g.to_vector();
+  y.backward(g);
+  EXPECT_EQ(g.to_vector(), before);
+  // And the weight gradient is dz^T x with dz = g where y > 0: the caller's g, not a modified one.
+  std::vector<double> vg = g.to_vector(), vy = y.to_vector(), vx = x.to_vector(), expected(15, 0.0);
+  for (int64_t n = 0; n < 4; ++n)
+    for (int64_t o = 0; o < 5; ++o)
+      for (int64_t i = 0; i < 3; ++i) expected[o * 3 + i] += (vy[n * 5 + o] > 0 ? vg[n * 5 + o] : 0.0) * vx[n * 3 + i];
+  expect_near(w.grad().to_vector(), expected, 1e-5);
+}
+
 TEST(LinearActivation, GradientsMatchFiniteDifferences) {
   Generator gen(6);
   auto r = [&](const Shape& s) { return randn(s, gen, kFloat64); };
