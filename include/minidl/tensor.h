@@ -110,6 +110,9 @@ class Tensor {
 
   const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+  // No other handle, view or saved reference shares this tensor or its storage, so its memory can
+  // be taken over or overwritten in place (autograd does so with gradients it alone holds).
+  bool is_sole_owner() const { return impl_.use_count() == 1 && impl_->storage.use_count() == 1; }
 
  private:
   std::shared_ptr<TensorImpl> impl_;

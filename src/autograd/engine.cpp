@@ -18,8 +18,7 @@ namespace {
 // AccumulateGrad), else copied, so that later in-place accumulation never touches another tensor.
 void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
   if (!leaf.grad) {
-    bool sole_owner = g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1;
-    leaf.grad = sole_owner ? g.impl() : g.clone().detach().impl();
+    leaf.grad = g.is_sole_owner() ? g.impl() : g.clone().detach().impl();
     leaf.grad->grad_fn = nullptr;
     leaf.grad->requires_grad = false;
     return;

@@ -256,45 +256,37 @@ const char* fused_name(const Activation& activation) {
 
 }  // namespace
 
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  check_linear("linear", x, w, b);
-  if (x.dim() != 2) {  // (..., in_features): fold leading dims into the batch
-    Shape out = x.shape();
-    out[out.dim() - 1] = w.shape()[0];
-    return reshape(linear(reshape(x, {leading_rows(x), w.shape()[1]}), w, b), out);
-  }
-  Tensor y = linear_product(x, w, b);
-  if (!autograd::needs_grad({&x, &w, &b})) return y;  // inference: no closure to build and drop
-  return autograd::record("linear", y, {x, w, b}, [x, w, b](const Tensor& dy) { return linear_grads(dy, x, w, b); });
-}
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) { return linear(x, w, b, Activation{}); }
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, const Activation& activation) {
-  if (activation.kind == Activation::Kind::identity) return linear(x, w, b);
+  const bool activated = activation.kind != Activation::Kind::identity;
   if (activation.kind == Activation::Kind::leaky_relu && !(activation.negative_slope >= 0)) {
     throw ValueError("linear: a fused leaky_relu needs negative_slope >= 0 (its derivative is read from the output's "
                      "sign), got " + std::to_string(activation.negative_slope) + "; call leaky_relu(linear(...)) instead");
   }
-  const char* op = fused_name(activation);
+  const char* op = fused_name(activation);  // "linear" without an activation
   check_linear(op, x, w, b);
-  if (x.dim() != 2) {
+  if (x.dim() != 2) {  // (..., in_features): fold leading dims into the batch
     Shape out = x.shape();
     out[out.dim() - 1] = w.shape()[0];
     return reshape(linear(reshape(x, {leading_rows(x), w.shape()[1]}), w, b, activation), out);
   }
-  // The activation in place on the product, while y is still in cache; backward needs only y.
   Tensor y = linear_product(x, w, b);
-  detail::dispatch_float(op, y.dtype(), [&]<class T>() {
-    T* py = y.data<T>();
-    detail::with_formula(activation, [&](auto f) {
-      for (int64_t i = 0, n = y.numel(); i < n; ++i) py[i] = f.forward(py[i]);
+  if (activated) {  // in place on the product, while y is still in cache; backward needs only y
+    detail::dispatch_float(op, y.dtype(), [&]<class T>() {
+      T* py = y.data<T>();
+      detail::with_formula(activation, [&](auto f) {
+        for (int64_t i = 0, n = y.numel(); i < n; ++i) py[i] = f.forward(py[i]);
+      });
     });
-  });
-  if (!autograd::needs_grad({&x, &w, &b})) return y;
+  }
+  if (!autograd::needs_grad({&x, &w, &b})) return y;  // inference: no closure to build and drop
+  if (!activated) {
+    return autograd::record(op, y, {x, w, b}, [x, w, b](const Tensor& dy) { return linear_grads(dy, x, w, b); });
+  }
   return autograd::record(op, y, {x, w, b}, [x, w, b, y = y.detach(), activation](const Tensor& dy) {
-    // dy is the engine's own buffer when nothing else holds it (as accumulate_leaf checks): dz
-    // then overwrites it instead of taking a new one.
-    const bool sole_owner = dy.impl().use_count() == 1 && dy.impl()->storage.use_count() == 1;
-    Tensor dz = sole_owner ? dy : Tensor::empty(dy.shape(), dy.dtype());
+    // When the engine alone holds dy, dz overwrites it instead of taking a new tensor.
+    Tensor dz = dy.is_sole_owner() ? dy : Tensor::empty(dy.shape(), dy.dtype());
     detail::dispatch_float("linear_backward", dy.dtype(), [&]<class T>() {
       const T *g = dy.data<T>(), *py = y.data<T>();
       T* pz = dz.data<T>();
