@@ -11,6 +11,11 @@ namespace {
 
 constexpr int64_t kBatch = 64;
 
+// state.range(0) picks the convolution kernel: 0 oneDNN, 1 im2col + GEMM.
+void use_kernel(const benchmark::State& state) {
+  set_conv_kernel(state.range(0) == 0 ? ConvKernel::onednn : ConvKernel::im2col_gemm);
+}
+
 void set_items(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kBatch);  // samples/s
 }
@@ -20,6 +25,7 @@ void set_items(benchmark::State& state) {
 // Conv 1->8 5x5 on (64, 1, 28, 28): the input needs no gradient (dw, db only).
 static void BM_Conv1ForwardBackward(benchmark::State& state) {
   set_num_threads(1);
+  use_kernel(state);
   Generator gen(0);
   nn::Conv2d conv(1, 8, 5, {.generator = &gen});
   Tensor x = rand({kBatch, 1, 28, 28}, gen);
@@ -34,6 +40,7 @@ static void BM_Conv1ForwardBackward(benchmark::State& state) {
 // Conv 8->16 5x5 on (64, 8, 12, 12): dw, db and dx (col2im).
 static void BM_Conv2ForwardBackward(benchmark::State& state) {
   set_num_threads(1);
+  use_kernel(state);
   Generator gen(0);
   nn::Conv2d conv(8, 16, 5, {.generator = &gen});
   Tensor x = rand({kBatch, 8, 12, 12}, gen).requires_grad_();
@@ -60,6 +67,7 @@ static void BM_MaxPool2ForwardBackward(benchmark::State& state) {
 // Conv 1->8 5x5, ReLU, MaxPool 2, Conv 8->16 5x5, ReLU, MaxPool 2: forward + backward.
 static void BM_LeNetConvLayers(benchmark::State& state) {
   set_num_threads(1);
+  use_kernel(state);
   Generator gen(0);
   auto features = nn::sequential(nn::conv2d(1, 8, 5, gen), nn::relu(), nn::max_pool2d(2), nn::conv2d(8, 16, 5, gen),
                                  nn::relu(), nn::max_pool2d(2));
@@ -75,6 +83,7 @@ static void BM_LeNetConvLayers(benchmark::State& state) {
 // The whole LeNet with cross-entropy: forward, backward and zero_grad (no optimizer step).
 static void BM_LeNetForwardBackward(benchmark::State& state) {
   set_num_threads(1);
+  use_kernel(state);
   Generator gen(0);
   auto model = nn::sequential(nn::conv2d(1, 8, 5, gen), nn::relu(), nn::max_pool2d(2), nn::conv2d(8, 16, 5, gen),
                               nn::relu(), nn::max_pool2d(2), nn::flatten(), nn::linear(256, 120, gen), nn::relu(),
@@ -91,9 +100,12 @@ static void BM_LeNetForwardBackward(benchmark::State& state) {
   set_items(state);
 }
 
-BENCHMARK(BM_Conv1ForwardBackward)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Conv2ForwardBackward)->Unit(benchmark::kMicrosecond);
+// Each conv benchmark runs on both kernels of kernels.h: /0 oneDNN, /1 im2col + GEMM.
+void kernels(benchmark::internal::Benchmark* b) { b->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond); }
+
+BENCHMARK(BM_Conv1ForwardBackward)->Apply(kernels);
+BENCHMARK(BM_Conv2ForwardBackward)->Apply(kernels);
 BENCHMARK(BM_MaxPool2ForwardBackward)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_LeNetConvLayers)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_LeNetForwardBackward)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LeNetConvLayers)->Apply(kernels);
+BENCHMARK(BM_LeNetForwardBackward)->Apply(kernels);
 BENCHMARK_MAIN();

@@ -14,10 +14,11 @@ packages=(
   libfmt-dev                      # formatting (g++ 12 has no <format>)
   zlib1g-dev                      # gzip IDX files (Fashion-MNIST)
   gnuplot-nox                     # plots
+  libdnnl-dev                     # oneDNN: convolutions JIT-compiled for the running CPU
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
 )
 if [[ "${1:-}" == "--peer" ]]; then
-  packages+=(python3-torch python3-numpy time)  # time: GNU time for peak RSS in bench/compare.sh
+  packages+=(python3-torch python3-numpy time libxsmm-dev)  # time: GNU time for peak RSS in bench/compare.sh; libxsmm: a GEMM candidate measured by bench_gemm_backends
 fi
 
 missing=()

@@ -1,11 +1,16 @@
-// OpenBLAS GEMM calls (serial build). Empty products are handled here (BLAS rejects ld = 0), and
-// large products are split into blocks of output rows or columns across minidl's thread pool.
+// GEMM calls: OpenBLAS (serial build), or oneDNN's JIT sgemm for float32 where kernels.h chose it.
+// Empty products are handled here (BLAS rejects ld = 0), and large products are split into blocks
+// of output rows or columns across minidl's thread pool.
 #include "blas.h"
 
 #include <cblas.h>
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
 
+#include "minidl/kernels.h"
 #include "minidl/threads.h"
 #include "thread_pool.h"
 
@@ -32,6 +37,13 @@ CBLAS_TRANSPOSE flag(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
 void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b,
           int64_t ldb, float beta, float* y, int64_t ldy) {
+  if (gemm_kernel() == GemmKernel::onednn) {
+    // One thread per call: large products are split across minidl's pool above this call, and
+    // oneDNN's OpenMP runtime reads the count from the calling thread at each call.
+    omp_set_num_threads(1);
+    dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, y, ldy);
+    return;
+  }
   cblas_sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, y,
               static_cast<blasint>(ldy));

@@ -31,6 +31,8 @@
 #include "minidl/nn.h"
 #include "minidl/io/checkpoint.h"
 #include "minidl/io/config.h"
+#include "minidl/kernels.h"
+#include "minidl/system.h"
 #include "minidl/ops/activation.h"
 #include "minidl/ops/conv.h"
 #include "minidl/ops/elementwise.h"

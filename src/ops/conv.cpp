@@ -13,7 +13,11 @@
 #include "blas.h"
 #include "dispatch.h"
 #include "minidl/autograd/node.h"
+#include "minidl/kernels.h"
+#include "minidl/threads.h"
+#include "onednn_conv.h"
 #include "sum_kernel.h"
+#include "thread_pool.h"
 
 namespace minidl {
 
@@ -195,10 +199,47 @@ Geometry conv_geometry(const Tensor& x, const Tensor& w, const Tensor& b, Size2 
 
 }  // namespace
 
-// y[n] = w (OC, C*KH*KW) cols[n] (C*KH*KW, OH*OW) + b, with all n in one GEMM.
+namespace {
+
+onednn::ConvShape conv_shape(const Geometry& g, bool bias) {
+  return {g.n, g.c, g.h, g.w, g.oc, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, bias};
+}
+
+// float32 through oneDNN (kernels.h): forward, then dx and dw/db each by one primitive.
+Tensor conv2d_onednn(const Tensor& x, const Tensor& w, const Tensor& b, const Geometry& g) {
+  const onednn::ConvShape s = conv_shape(g, b.defined());
+  Tensor y = Tensor::empty({g.n, g.oc, g.oh, g.ow}, kFloat32);
+  onednn::conv_forward(s, x.data<float>(), w.data<float>(), b.defined() ? b.data<float>() : nullptr,
+                       y.data<float>());
+  return autograd::record("conv2d", y, {x, w, b}, [x, w, b, s](const Tensor& dy) {
+    Tensor dx, dw, db;
+    if (w.requires_grad() || (b.defined() && b.requires_grad())) {
+      // oneDNN computes dw and db in one pass; a bias that needs no gradient still gets one, dropped.
+      dw = Tensor::empty(w.shape(), kFloat32);
+      if (b.defined()) db = Tensor::empty(b.shape(), kFloat32);
+      onednn::conv_backward_weights(s, x.data<float>(), dy.data<float>(), dw.data<float>(),
+                                    b.defined() ? db.data<float>() : nullptr);
+      if (!w.requires_grad()) dw = Tensor();
+      if (b.defined() && !b.requires_grad()) db = Tensor();
+    }
+    if (x.requires_grad()) {
+      dx = Tensor::empty(x.shape(), kFloat32);
+      onednn::conv_backward_data(s, w.data<float>(), dy.data<float>(), dx.data<float>());
+    }
+    return Grads{dx, dw, db};
+  });
+}
+
+}  // namespace
+
+// float32 goes to oneDNN (onednn_conv.h) unless set_conv_kernel chose the reference below.
+// The reference: y[n] = w (OC, C*KH*KW) cols[n] (C*KH*KW, OH*OW) + b, with all n in one GEMM.
 // x: (N, C, H, W), w: (OC, C, KH, KW) -> y: (N, OC, OH, OW)
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Size2 stride, Size2 padding) {
   const Geometry g = conv_geometry(x, w, b, stride, padding);
+  if (x.dtype() == kFloat32 && conv_kernel() == ConvKernel::onednn && x.numel() > 0 && w.numel() > 0) {
+    return conv2d_onednn(x, w, b, g);
+  }
   const int64_t cols_width = g.n * g.plane();
   Tensor cols = Tensor::empty({g.rows(), cols_width}, x.dtype());
   Tensor y = Tensor::empty({g.n, g.oc, g.oh, g.ow}, x.dtype());
@@ -283,6 +324,23 @@ PoolRows pool_rows(const Geometry& g, int64_t oh) {
   return {std::max<int64_t>(start, 0), std::min(end, g.h), end - start};
 }
 
+// Runs body(begin, end) over the planes [0, planes) of an (N*C, ...) tensor: in one block per
+// thread when the work pays for the hand-off (about 2^17 elements), else on the calling thread.
+// Planes are independent, so the result has the same bits either way.
+template <class F>
+void for_planes(int64_t planes, int64_t elements_per_plane, F body) {
+  const int threads = get_num_threads();
+  if (threads <= 1 || planes < 2 || planes * elements_per_plane < (int64_t{1} << 17)) {
+    body(int64_t{0}, planes);
+    return;
+  }
+  const int64_t block = (planes + threads - 1) / threads;
+  detail::parallel_for(threads, [&](int64_t i) {
+    const int64_t begin = i * block, end = std::min(planes, begin + block);
+    if (begin < end) body(begin, end);
+  });
+}
+
 std::vector<Range> column_ranges(const Geometry& g) {
   std::vector<Range> ranges(g.kw);
   for (int64_t kj = 0; kj < g.kw; ++kj) ranges[kj] = valid_range(g.ow, g.w, g.sw, g.pw, kj);
@@ -303,7 +361,8 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> strid
     if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0) {
       // The common 2x2 window, stride 2: the four candidates of each output read directly, in
       // the general loop's order (top-left, top-right, bottom-left, bottom-right), with its rule.
-      for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
+      for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
+      for (int64_t nc = first; nc < last; ++nc) {
         const T* px = x.data<T>() + nc * in_plane;
         T* __restrict best = y.data<T>() + nc * out_plane;
         int64_t* __restrict arg = indices.data<int64_t>() + nc * out_plane;
@@ -327,9 +386,11 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> strid
           }
         }
       }
+      });
       return;
     }
-    for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
+    for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
+    for (int64_t nc = first; nc < last; ++nc) {
       const T* px = x.data<T>() + nc * in_plane;
       for (int64_t oh = 0; oh < g.oh; ++oh) {
         const PoolRows rows = pool_rows(g, oh);
@@ -356,6 +417,7 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> strid
         }
       }
     }
+    });
   });
   return autograd::record("max_pool2d", y, {x}, [indices, shape = x.shape(), g](const Tensor& dy) {
     Tensor dx = zeros(shape, dy.dtype());
@@ -364,9 +426,11 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> strid
       const T* pdy = dy.data<T>();
       const int64_t* pi = indices.data<int64_t>();
       T* pdx = dx.data<T>();
-      for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
-        for (int64_t k = 0; k < out_plane; ++k) pdx[nc * in_plane + pi[nc * out_plane + k]] += pdy[nc * out_plane + k];
-      }
+      for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
+        for (int64_t nc = first; nc < last; ++nc) {
+          for (int64_t k = 0; k < out_plane; ++k) pdx[nc * in_plane + pi[nc * out_plane + k]] += pdy[nc * out_plane + k];
+        }
+      });
     });
     return Grads{dx};
   });

@@ -1,4 +1,7 @@
 // matmul, mm with transpose flags and linear: against a plain-loop reference, gradchecks, errors.
+#include <cmath>
+#include <tuple>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -37,6 +40,34 @@ TEST(Matmul, MatchesThePlainLoopReference) {
     expect_near(mm(a, false, b.t(), true).to_vector(), reference_matmul(a, b), 1e-5);
     expect_near(mm(b, true, a, true).to_vector(), reference_matmul(b.t(), a.t()), 1e-5);  // b^T a^T
   }
+}
+
+// float32 products run on the kernel kernels.h chose for this CPU; both candidates must give the
+// product under every flag combination, for shapes on both sides of the thread pool's split
+// (2^22 multiply-adds), and the same bits every time.
+TEST(Matmul, EveryGemmKernelMatchesTheReference) {
+  const GemmKernel chosen = gemm_kernel();
+  const int threads = get_num_threads();
+  Generator gen(5);
+  for (GemmKernel kernel : {GemmKernel::openblas, GemmKernel::onednn}) {
+    set_gemm_kernel(kernel);
+    SCOPED_TRACE(to_string(kernel));
+    for (auto [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{50, 25, 25}, {3, 7, 5}, {300, 200, 100}}) {
+      Tensor a = randn({m, k}, gen), b = randn({k, n}, gen);
+      std::vector<double> expected = reference_matmul(a, b);
+      const double tol = 1e-4 * std::sqrt(static_cast<double>(k));
+      for (int t : {1, 2}) {
+        set_num_threads(t);
+        expect_near(mm(a, false, b, false).to_vector(), expected, tol);
+        expect_near(mm(a.t(), true, b, false).to_vector(), expected, tol);
+        expect_near(mm(a, false, b.t(), true).to_vector(), expected, tol);
+        expect_near(mm(a.t(), true, b.t(), true).to_vector(), expected, tol);
+        EXPECT_EQ(mm(a, false, b.t(), true).to_vector(), mm(a, false, b.t(), true).to_vector());
+      }
+    }
+  }
+  set_gemm_kernel(chosen);
+  set_num_threads(threads);
 }
 
 // One row times a transposed b goes to BLAS's gemv (blas.cpp): both layouts of the row.

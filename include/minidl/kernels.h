@@ -1,0 +1,26 @@
+// Which kernel library runs matrix products and convolutions. The choice is made once, for the
+// CPU the program runs on, by rules measured in bench/RESULTS.md ("Kernels"); the setters exist so
+// that tests can compare a fast path with its reference and benchmarks can measure both.
+#pragma once
+
+#include <string>
+
+namespace minidl {
+
+// float32 matrix products: OpenBLAS when the kernels it picked use the CPU's widest vectors,
+// oneDNN's JIT sgemm when OpenBLAS fell back to older ones (Debian's 0.3.21 runs SSE3 "Prescott"
+// kernels on Sapphire/Emerald Rapids). float64 products always go to OpenBLAS.
+enum class GemmKernel { openblas, onednn };
+// float32 convolutions: oneDNN's JIT primitives, or im2col + one GEMM (the reference, and the
+// only path for float64, which oneDNN does not compute).
+enum class ConvKernel { onednn, im2col_gemm };
+
+GemmKernel gemm_kernel();
+void set_gemm_kernel(GemmKernel kernel);
+ConvKernel conv_kernel();
+void set_conv_kernel(ConvKernel kernel);
+
+std::string to_string(GemmKernel kernel);
+std::string to_string(ConvKernel kernel);
+
+}  // namespace minidl

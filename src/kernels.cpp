@@ -1,0 +1,40 @@
+// The kernel choices of kernels.h, by the rules measured in bench/RESULTS.md ("Kernels"):
+// - GEMM: OpenBLAS with kernels for the CPU's widest vectors was as fast as oneDNN's sgemm or
+//   faster (SkylakeX kernels on an Intel Xeon: 1.8x faster on small products), but OpenBLAS
+//   on narrower kernels than the CPU has (Prescott on a Xeon with AVX-512, or Haswell pinned by
+//   OPENBLAS_CORETYPE) was 1.6-5x slower than oneDNN, which compiles for the CPU it finds.
+// - Convolutions: oneDNN on every x86-64 CPU; im2col + GEMM stays as the reference.
+#include "minidl/kernels.h"
+
+#include "cpu.h"
+
+namespace minidl {
+
+namespace {
+
+GemmKernel measured_gemm_choice() {
+  const cpu::Vectors blas = cpu::openblas_vectors(cpu::openblas_core());
+  return blas < cpu::this_cpu().widest ? GemmKernel::onednn : GemmKernel::openblas;
+}
+
+GemmKernel& current_gemm_kernel() {
+  static GemmKernel kernel = measured_gemm_choice();
+  return kernel;
+}
+
+ConvKernel& current_conv_kernel() {
+  static ConvKernel kernel = ConvKernel::onednn;
+  return kernel;
+}
+
+}  // namespace
+
+GemmKernel gemm_kernel() { return current_gemm_kernel(); }
+void set_gemm_kernel(GemmKernel kernel) { current_gemm_kernel() = kernel; }
+ConvKernel conv_kernel() { return current_conv_kernel(); }
+void set_conv_kernel(ConvKernel kernel) { current_conv_kernel() = kernel; }
+
+std::string to_string(GemmKernel kernel) { return kernel == GemmKernel::onednn ? "onednn" : "openblas"; }
+std::string to_string(ConvKernel kernel) { return kernel == ConvKernel::onednn ? "onednn" : "im2col_gemm"; }
+
+}  // namespace minidl

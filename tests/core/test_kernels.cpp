@@ -1,0 +1,44 @@
+// The kernel choice of kernels.h: the rule that picks oneDNN's sgemm when OpenBLAS runs kernels
+// narrower than the CPU's vectors, and the setters that tests and benchmarks use.
+#include <gtest/gtest.h>
+
+#include "cpu.h"
+#include "minidl/minidl.h"
+
+namespace minidl {
+namespace {
+
+TEST(Kernels, OpenBlasCoresAreRankedByTheirVectors) {
+  EXPECT_EQ(cpu::openblas_vectors("Prescott"), cpu::Vectors::sse);
+  EXPECT_EQ(cpu::openblas_vectors("Nehalem"), cpu::Vectors::sse);
+  EXPECT_EQ(cpu::openblas_vectors("Sandybridge"), cpu::Vectors::avx);
+  EXPECT_EQ(cpu::openblas_vectors("Haswell"), cpu::Vectors::avx2);
+  EXPECT_EQ(cpu::openblas_vectors("Zen"), cpu::Vectors::avx2);
+  EXPECT_EQ(cpu::openblas_vectors("SkylakeX"), cpu::Vectors::avx512);
+  EXPECT_EQ(cpu::openblas_vectors("Cooperlake"), cpu::Vectors::avx512);
+  EXPECT_LT(cpu::Vectors::sse, cpu::Vectors::avx2);
+}
+
+// The default: oneDNN exactly when OpenBLAS's kernels are narrower than this CPU's vectors.
+TEST(Kernels, GemmGoesToOneDnnWhenOpenBlasKernelsAreNarrowerThanTheCpu) {
+  const bool narrower = cpu::openblas_vectors(cpu::openblas_core()) < cpu::this_cpu().widest;
+  EXPECT_EQ(gemm_kernel(), narrower ? GemmKernel::onednn : GemmKernel::openblas)
+      << "OpenBLAS core " << cpu::openblas_core() << ", CPU " << cpu::to_string(cpu::this_cpu().widest);
+  EXPECT_EQ(conv_kernel(), ConvKernel::onednn);
+}
+
+TEST(Kernels, SettersChangeTheChoiceAndNamesSayWhich) {
+  const GemmKernel gemm = gemm_kernel();
+  const ConvKernel conv = conv_kernel();
+  set_gemm_kernel(GemmKernel::openblas);
+  set_conv_kernel(ConvKernel::im2col_gemm);
+  EXPECT_EQ(gemm_kernel(), GemmKernel::openblas);
+  EXPECT_EQ(conv_kernel(), ConvKernel::im2col_gemm);
+  EXPECT_EQ(to_string(GemmKernel::onednn), "onednn");
+  EXPECT_EQ(to_string(ConvKernel::im2col_gemm), "im2col_gemm");
+  set_gemm_kernel(gemm);
+  set_conv_kernel(conv);
+}
+
+}  // namespace
+}  // namespace minidl
