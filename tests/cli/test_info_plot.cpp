@@ -30,6 +30,31 @@ TEST(CliInfo, PrintsTheModelTreeAndTheLayerTable) {
   EXPECT_THAT(r.out, HasSubstr("Total params: 18"));  // 2*4 + 4*2 + 2
 }
 
+// `minidl info --system`: the CPU, its vectors and the kernels each library runs; a train run's
+// summary.json records the same facts.
+TEST(CliInfo, SystemNamesTheCpuAndTheKernels) {
+  CliResult r = run_minidl({"info", "--system"});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  for (const char* line : {"cpu ", "vector ISA ", "float32 GEMM ", "convolutions ", "OpenBLAS ", "oneDNN ", "threads "}) {
+    EXPECT_THAT(r.out, HasSubstr(line));
+  }
+  EXPECT_THAT(r.out, HasSubstr("kernels "));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("Sequential")));
+
+  TempDir dir;
+  std::string config = dir.write("small.toml", kSmallConfig);
+  r = run_minidl({"train", config, "--set", "train.epochs=1", "--quiet", "--out", dir.path("run")});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  nlohmann::json summary = read_json(dir.path("run/summary.json"));
+  ASSERT_TRUE(summary.contains("system")) << summary.dump();
+  const nlohmann::json& system = summary["system"];
+  for (const char* key : {"cpu", "extensions", "widest_vectors", "openblas_core", "onednn_isa", "gemm_kernel",
+                          "conv_kernel", "threads"}) {
+    EXPECT_TRUE(system.contains(key)) << key;
+  }
+  EXPECT_THAT(run_minidl({"info", "--system"}).out, HasSubstr(system["openblas_core"].get<std::string>()));
+}
+
 TEST(CliInfo, ConfigErrorsAreExitCode2) {
   TempDir dir;
   std::string config = dir.write("typo.toml", "[optimizer]\nlr = 0.1\nmomentun = 0.9\n");

@@ -61,6 +61,7 @@ std::string default_config_path();
 struct InfoArgs {
   std::string config;
   std::vector<std::string> sets;
+  bool system = false;  // --system: the CPU and kernels instead of a config's network
 };
 int info_command(const InfoArgs& args);
 

@@ -4,10 +4,15 @@
 
 #include "commands.h"
 #include "minidl/nn/summary.h"
+#include "system_report.h"
 
 namespace minidl::cli {
 
 int info_command(const InfoArgs& args) {
+  if (args.system) {
+    print_system(std::cout);
+    return kOk;
+  }
   std::string config_name = args.config.empty() ? default_config_path() : args.config;
   std::optional<io::Config> config;
   try {

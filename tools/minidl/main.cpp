@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   CLI::App* info_cmd = app.add_subcommand("info", "print a config's network: the module tree and the layer table");
   info_cmd->add_option("config", info.config, "TOML config file (default configs/disk.toml)");
   info_cmd->add_option("--set", info.sets, "override a config key: --set optimizer.lr=0.01 (repeatable)");
+  info_cmd->add_flag("--system", info.system, "print the CPU, its vector extensions and the kernels in use");
 
   EvalArgs eval;
   CLI::App* eval_cmd = app.add_subcommand("eval", "evaluate a saved model on the config's test set");

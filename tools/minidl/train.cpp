@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "system_report.h"
 #include "minidl/io/checkpoint.h"
 #include "minidl/threads.h"
 #include "outputs.h"
@@ -442,6 +443,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     summary["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // this process, not gnuplot
+    summary["system"] = system_json();
     out.write_summary(summary);
     if (summary_out) *summary_out = summary;
     char line[300];
