@@ -4,7 +4,6 @@ medians and ratios. Writes the table between the GENERATED markers of bench/RESU
 import json
 import os
 import pathlib
-import platform
 import re
 import statistics
 import subprocess
@@ -18,10 +17,16 @@ CONFIG = ROOT / "configs" / "bench-disk.toml"
 PEERS = ROOT / "bench" / "peers"
 QUICK = "--quick" in sys.argv
 REPS = 1 if QUICK else 3
+# --blas-kernel NAME pins OpenBLAS's kernels on both sides (OPENBLAS_CORETYPE=NAME, e.g. Prescott
+# or Haswell): the machine where OpenBLAS picked kernels older than the CPU, measured anywhere.
+BLAS_KERNEL = sys.argv[sys.argv.index("--blas-kernel") + 1] if "--blas-kernel" in sys.argv else None
+MARKER = f"EMULATED {BLAS_KERNEL}" if BLAS_KERNEL else "GENERATED"
 
 
 def env(threads):
     e = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    if BLAS_KERNEL:
+        e["OPENBLAS_CORETYPE"] = BLAS_KERNEL
     return e
 
 
@@ -70,10 +75,12 @@ def disk_rows():
 
 
 def image_rows():
-    """The image benchmarks: samples/s on the first 20,000 training images, 1 and 2 threads."""
+    """The image benchmarks: samples/s on the first 20,000 training images, 1 and 2 threads, and the
+    peak RSS of the one-thread runs."""
     rows = []
-    for model, config in (("mlp", "bench-fashion-mlp.toml"), ("lenet", "bench-fashion-lenet.toml")):
-        m1, m2, t1, t2 = [], [], [], []
+    for model, config in (("mlp", "bench-fashion-mlp.toml"), ("lenet", "bench-fashion-lenet.toml"),
+                          ("cnn", "bench-fashion-cnn.toml")):
+        m1, m2, t1, t2, mrss, trss = [], [], [], [], [], []
         for _ in range(REPS):
             for threads, store in ((1, m1), (2, m2)):
                 with tempfile.TemporaryDirectory() as tmp:
@@ -81,18 +88,25 @@ def image_rows():
                     subprocess.run([str(MINIDL), "train", str(ROOT / "configs" / config), "--set", "data.train_limit=20000",
                                     "--set", "data.test_limit=1000", "--threads", str(threads), "--quiet", "--out",
                                     str(out)], check=True, env=env(threads), stdout=subprocess.DEVNULL)
-                    store.append(json.loads((out / "summary.json").read_text())["samples_per_second"])
+                    summary = json.loads((out / "summary.json").read_text())
+                    store.append(summary["samples_per_second"])
+                    if threads == 1:
+                        mrss.append(summary["peak_rss_mb"])
             for threads, store in ((1, t1), (2, t2)):
                 cmd = ["/usr/bin/python3", str(PEERS / "fashion_speed.py"), "--model", model, "--threads", str(threads)]
-                store.append(json.loads(subprocess.run(cmd, check=True, env=env(threads), capture_output=True,
-                                                       text=True).stdout)["samples_per_second"])
+                result = json.loads(subprocess.run(cmd, check=True, env=env(threads), capture_output=True,
+                                                   text=True).stdout)
+                store.append(result["samples_per_second"])
+                if threads == 1:
+                    trss.append(result["peak_rss_mb"])
         row = dict(model=model, minidl=median(m1), minidl_2threads=median(m2), torch=median(t1),
-                   torch_2threads=median(t2))
+                   torch_2threads=median(t2), minidl_rss_mb=max(mrss), torch_rss_mb=max(trss))
         rows.append(row)
         print(f"fashion {model}: minidl {row['minidl']:.0f} samples/s (2 threads {row['minidl_2threads']:.0f}) | PyTorch "
               f"{row['torch']:.0f} (2 threads {row['torch_2threads']:.0f}) | x{row['minidl'] / row['torch']:.2f} on one "
               f"thread, x{row['minidl_2threads'] / max(row['torch'], row['torch_2threads']):.2f} on two against "
-              f"PyTorch's best", flush=True)
+              f"PyTorch's best | peak RSS minidl {row['minidl_rss_mb']:.0f} MB, PyTorch {row['torch_rss_mb']:.0f} MB",
+              flush=True)
     return rows
 
 
@@ -127,20 +141,17 @@ def process_row():
     return row
 
 
-def openblas_kernel():
-    try:
-        import ctypes
-        lib = ctypes.CDLL("/usr/lib/x86_64-linux-gnu/openblas-serial/libopenblas.so.0")
-        lib.openblas_get_corename.restype = ctypes.c_char_p
-        return lib.openblas_get_corename().decode()
-    except OSError:
-        return "unknown"
+def system_facts():
+    """`minidl info --system` under the benchmark's environment: the CPU and the kernels in use."""
+    return subprocess.run([str(MINIDL), "info", "--system"], check=True, env=env(1), capture_output=True,
+                          text=True).stdout.rstrip()
 
 
 def write_results(disk, images, inference, process):
-    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()}, "
-             f"{os.cpu_count()} cores, OpenBLAS kernel `{openblas_kernel()}`, {REPS} repetition(s), medians. "
-             "Command: `bench/compare.sh`.", "",
+    command = "bench/compare.sh" + (f" --blas-kernel {BLAS_KERNEL}" if BLAS_KERNEL else "")
+    lines = [f"Measured {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {REPS} repetition(s), medians. "
+             f"Command: `{command}`" + (f" (OPENBLAS_CORETYPE={BLAS_KERNEL} on both sides)" if BLAS_KERNEL else "")
+             + ". `minidl info --system` in that environment:", "", "```", system_facts(), "```", "",
              "Disk network 2-25-25-25-2 (ReLU, MSE on one-hot targets), 1000 points, epochs/s, one thread. "
              "PyTorch is run two ways: `index` slices one randperm per epoch (its fastest loop), `DataLoader` is "
              "`DataLoader(TensorDataset(x, y), shuffle=True)` as a PyTorch user writes it.", "",
@@ -151,23 +162,31 @@ def write_results(disk, images, inference, process):
                      f"{r['minidl'] / r['torch_index']:.1f}x | {r['torch_dataloader']:.1f} | "
                      f"{r['minidl'] / r['torch_dataloader']:.1f}x | {r['minidl_2threads'] / r['minidl']:.2f} |")
     lines += ["", "Fashion-MNIST, first 20,000 training images, one epoch, samples/s (Adam, cross-entropy): the "
-              "784-256-128-10 ReLU MLP at batch 128 and the LeNet (Conv 1->8 5x5, pool, Conv 8->16 5x5, pool, "
-              "256-120-84-10) at batch 64.", "",
-              "| network | minidl 1 thread | PyTorch 1 thread | ratio | minidl 2 threads | PyTorch 2 threads | "
-              "2 threads vs PyTorch's best |", "|---|---|---|---|---|---|---|"]
+              "784-256-128-10 ReLU MLP at batch 128, the LeNet (Conv 1->8 5x5, pool, Conv 8->16 5x5, pool, "
+              "256-120-84-10) at batch 64 and the CNN (3x3 conv blocks of 32 and 64 channels with ReLU and 2x2 "
+              "pool, 3136-128-10) at batch 128. Peak RSS of the one-thread runs: minidl's whole process (it also "
+              "evaluates 1,000 test images and draws its plots), PyTorch's including its import.", "",
+              "| network | minidl 1 thread | PyTorch 1 thread | ratio | minidl 2 threads | minidl 2 / 1 | "
+              "PyTorch 2 threads | 2 threads vs PyTorch's best | peak RSS minidl / PyTorch (MB) |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for r in images:
         lines.append(f"| {r['model']} | {r['minidl']:.0f} | {r['torch']:.0f} | {r['minidl'] / r['torch']:.2f}x | "
-                     f"{r['minidl_2threads']:.0f} | {r['torch_2threads']:.0f} | "
-                     f"{r['minidl_2threads'] / max(r['torch'], r['torch_2threads']):.2f}x |")
+                     f"{r['minidl_2threads']:.0f} | {r['minidl_2threads'] / r['minidl']:.2f} | "
+                     f"{r['torch_2threads']:.0f} | "
+                     f"{r['minidl_2threads'] / max(r['torch'], r['torch_2threads']):.2f}x | "
+                     f"{r['minidl_rss_mb']:.0f} / {r['torch_rss_mb']:.0f} |")
     lines += ["", f"Single-sample inference latency: minidl {inference['minidl_us']:.2f} us, PyTorch "
               f"{inference['torch_us']:.2f} us ({inference['torch_us'] / inference['minidl_us']:.1f}x).", "",
               f"A default `minidl train` (configs/disk.toml): peak RSS {process['minidl_rss_mb']:.1f} MB, start-up to "
               f"the first epoch {process['minidl_startup_ms']:.1f} ms. For scale, `import torch` alone: "
               f"{process['torch_import_rss_mb']:.0f} MB and {process['torch_import_seconds']:.2f} s."]
     path = ROOT / "bench" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n\n<!-- GENERATED BEGIN -->\n<!-- GENERATED END -->\n"
-    block = "<!-- GENERATED BEGIN -->\n" + "\n".join(lines) + "\n<!-- GENERATED END -->"
-    text = re.sub(r"<!-- GENERATED BEGIN -->.*<!-- GENERATED END -->", lambda _: block, text, flags=re.S)
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    begin, end = f"<!-- {MARKER} BEGIN -->", f"<!-- {MARKER} END -->"
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
+    block = begin + "\n" + "\n".join(lines) + "\n" + end
+    text = re.sub(re.escape(begin) + ".*" + re.escape(end), lambda _: block, text, flags=re.S)
     path.write_text(text)
     print(f"wrote {path}")
 

@@ -5,6 +5,8 @@
 #
 #   bench/compare.sh            # every workload, 3 repetitions (a few minutes)
 #   bench/compare.sh --quick    # 1 repetition
+#   bench/compare.sh --blas-kernel Prescott   # OpenBLAS pinned to SSE3 kernels on both sides: the
+#                               # machine where OpenBLAS 0.3.21 does not know the CPU (Xeon 6/207)
 #
 # Both sides run without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (this workplace sets them to pin old
 # OpenBLAS builds to Haswell kernels; both libraries here run correctly without them, and the
