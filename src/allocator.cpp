@@ -257,4 +257,29 @@ void empty_cache() {
   c.stats.cached_bytes = 0;
 }
 
+void trim_cache(size_t min_block_bytes) {
+  if (min_block_bytes <= kSmallLimit) {
+    const size_t first = std::max<size_t>((min_block_bytes + kSmallGranule - 1) / kSmallGranule, 1) - 1;
+    for (size_t k = first; k < kSmallClasses; ++k) {
+      while (CachedBlock* b = t_small.head[k]) {
+        t_small.head[k] = b->next;
+        const int64_t bytes = static_cast<int64_t>((k + 1) * kSmallGranule);
+        t_small.cached_bytes -= bytes;
+        t_small.stats.cached_bytes -= bytes;
+        --t_small.stats.cached_blocks;
+        std::free(b);
+      }
+    }
+  }
+  LargeCache& c = large();
+  std::lock_guard lock(c.mutex);
+  for (auto& [size, list] : c.free_lists) {
+    if (size < min_block_bytes) continue;
+    for (void* ptr : list) std::free(ptr);
+    c.stats.cached_blocks -= static_cast<int64_t>(list.size());
+    c.stats.cached_bytes -= static_cast<int64_t>(size * list.size());
+    list.clear();
+  }
+}
+
 }  // namespace minidl

@@ -26,6 +26,10 @@ struct AllocatorStats {
 AllocatorStats allocator_stats();
 // Returns the calling thread's cached small blocks and every cached large block to the system.
 void empty_cache();
+// Returns the cached blocks of at least min_block_bytes to the system, keeping the small ones
+// that a training step reuses: called when a phase with its own large buffers (evaluation of an
+// image set in chunks) ends, so its memory does not stay resident for the rest of the run.
+void trim_cache(size_t min_block_bytes = size_t{1} << 20);
 
 namespace detail {
 void* allocate(size_t nbytes);

@@ -50,5 +50,29 @@ TEST(Allocator, EmptyCacheReleasesCachedBlocks) {
   EXPECT_EQ(allocator_stats().cached_bytes, 0);
 }
 
+// trim_cache returns the blocks of at least the given size and keeps the smaller ones.
+TEST(Allocator, TrimCacheReleasesOnlyLargeBlocks) {
+  empty_cache();
+  {
+    Tensor big = zeros({1 << 19});     // 2 MiB: the shared large cache
+    Tensor medium = zeros({1 << 15});  // 128 KiB: large cache, under the bound
+    Tensor small = zeros({1024});      // 4 KiB: this thread's small cache
+  }
+  const AllocatorStats before = allocator_stats();
+  EXPECT_EQ(before.cached_blocks, 3);
+  trim_cache(size_t{1} << 20);
+  AllocatorStats after = allocator_stats();
+  EXPECT_EQ(after.cached_blocks, 2);
+  EXPECT_EQ(after.cached_bytes, before.cached_bytes - (int64_t{1} << 21));
+  trim_cache(4096);  // the 4 KiB block too: the bound is inclusive
+  after = allocator_stats();
+  EXPECT_EQ(after.cached_blocks, 0);
+  EXPECT_EQ(after.cached_bytes, 0);
+  // A trimmed size is allocated again from the system, a kept one from the cache.
+  const int64_t system_before = allocator_stats().system_allocations;
+  { Tensor again = zeros({1 << 19}); }
+  EXPECT_EQ(allocator_stats().system_allocations, system_before + 1);
+}
+
 }  // namespace
 }  // namespace minidl

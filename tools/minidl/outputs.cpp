@@ -117,13 +117,14 @@ void RunDir::write_image_plot_data(Run& run) {
   NoGradGuard no_grad;
   const int64_t n = images->size(), c = d.num_classes;
   std::vector<int64_t> predicted(static_cast<size_t>(n));
-  for (int64_t begin = 0; begin < n; begin += 1024) {
-    int64_t end = std::min<int64_t>(n, begin + 1024);
+  for (int64_t begin = 0; begin < n; begin += 256) {  // chunks as evaluate()'s
+    int64_t end = std::min<int64_t>(n, begin + 256);
     data::Batch batch = images->get_batch(arange(static_cast<double>(begin), static_cast<double>(end), 1.0, kInt64));
     Tensor p = data::predict(model(batch.inputs), run.objective().output_kind);
     for (int64_t i = begin; i < end; ++i) predicted[i] = static_cast<int64_t>(p.at({i - begin}));
   }
   model.train(was_training);
+  trim_cache();
   std::vector<int64_t> counts(static_cast<size_t>(c * c), 0);
   const std::vector<uint8_t>& labels = images->labels();
   for (int64_t i = 0; i < n; ++i) ++counts[labels[i] * c + predicted[i]];
