@@ -15,6 +15,8 @@ packages=(
   zlib1g-dev                      # gzip IDX files (Fashion-MNIST)
   gnuplot-nox                     # plots
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
+  pybind11-dev python3-dev        # the Python module (python/), for /usr/bin/python3
+  python3-pytest python3-numpy    # its tests (run by ctest); NumPy interchange
 )
 if [[ "${1:-}" == "--peer" ]]; then
   packages+=(python3-torch python3-numpy time)  # time: GNU time for peak RSS in bench/compare.sh

@@ -1,0 +1,37 @@
+"""Shared fixtures of the Python tests: `torch` (skips the test, saying why, when PyTorch is not
+installed; `make test` does not install it) and the source directory."""
+import gc
+import os
+import pathlib
+
+import pytest
+
+SOURCE_DIR = pathlib.Path(os.environ.get("MINIDL_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
+
+
+@pytest.fixture
+def torch():
+    try:
+        import torch as t
+    except ImportError:
+        pytest.skip("PyTorch is not installed (python3-torch): live comparison with PyTorch skipped")
+    t.set_num_threads(1)
+    return t
+
+
+@pytest.fixture
+def source_dir():
+    return SOURCE_DIR
+
+
+@pytest.fixture
+def collect():
+    """gc.collect() until nothing more is freed, then the live storage count."""
+    import minidl
+
+    def run():
+        while gc.collect():
+            pass
+        return minidl.live_storages()
+
+    return run
