@@ -41,7 +41,13 @@ for _name, _mod in (("nn", nn), ("nn.functional", nn.functional), ("nn.init", nn
 def _module_setattr(self, name, value):
     """Assigning a module or a parameter to an attribute registers it under that name, as in PyTorch
     (so parameters(), state_dict(), train()/eval() and print() see it)."""
+    if isinstance(value, (nn.Module, Tensor)):
+        nn._require_init(self)
     if isinstance(value, nn.Module):
+        if any(m is self for m in value.modules()):
+            raise ValueError(f"{type(self).__name__}.{name}: the module contains {type(self).__name__} itself, "
+                             "and a module tree cannot loop; keep such a back reference unregistered with "
+                             "object.__setattr__(module, name, value) or a weakref")
         self._set_child(name, value)
     elif isinstance(value, Tensor) and value.requires_grad and value.is_leaf:
         self._set_parameter(name, value)

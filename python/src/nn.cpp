@@ -143,7 +143,10 @@ template <class M>
 using ModuleClass = py::class_<M, nn::Module, std::shared_ptr<M>>;
 
 void bind_nn(py::module_& m, py::module_& nn) {
-  py::class_<nn::Module, PyModule, std::shared_ptr<nn::Module>>(nn, "Module", py::dynamic_attr(),
+  // No py::dynamic_attr(): a Python subclass then gets its own __dict__ and garbage-collector
+  // support from Python itself (with pybind11 2.10 on Python 3.11, a dynamic_attr base's
+  // __dict__ escapes the collector, and cycles through a module's attributes leaked).
+  py::class_<nn::Module, PyModule, std::shared_ptr<nn::Module>>(nn, "Module",
                                                                 "Base of every layer; subclass it in Python as torch.nn.Module.")
       .def(py::init<>())
       .def("forward", &nn::Module::forward, "x"_a)
@@ -182,18 +185,29 @@ void bind_nn(py::module_& m, py::module_& nn) {
       .def("add_module", [](nn::Module& self, const std::string& name, py::handle child) {
         Registry::child(self, name, hold_module(child));
       }, "name"_a, "module"_a)
-      // For __setattr__ (minidl/__init__.py): a Python module's child is kept alive by the
-      // module's __dict__, so the registry holds only the C++ part (no hidden reference: the
-      // garbage collector sees every cycle through Python attributes).
+      // For __setattr__ (minidl/__init__.py): the attribute in the module's __dict__ owns the
+      // child, and the registry holds a non-owning pointer to it. So no ownership hides in C++:
+      // the garbage collector sees every cycle through Python attributes and collects it.
       .def("_set_child", [](nn::Module& self, const std::string& name, std::shared_ptr<nn::Module> child) {
         Registry::remove(self, name);
-        Registry::child(self, name, std::move(child));
+        Registry::child(self, name, std::shared_ptr<nn::Module>(std::shared_ptr<nn::Module>(), child.get()));
       })
       .def("_set_parameter", [](nn::Module& self, const std::string& name, const Tensor& x) {
         Registry::remove(self, name);
         Registry::parameter(self, name, x);
       })
       .def("_unregister", &Registry::remove);
+
+  // PyTorch's message for a module that assigns members before calling super().__init__().
+  nn.def("_require_init", [](py::handle self) {
+    auto* inst = reinterpret_cast<py::detail::instance*>(self.ptr());
+    auto v_h = inst->get_value_and_holder(py::detail::get_type_info(typeid(nn::Module)));
+    if (!v_h.holder_constructed()) {
+      throw py::attribute_error("cannot assign a module or parameter to " +
+                                std::string(py::str(py::type::of(self).attr("__name__"))) +
+                                " before Module.__init__() call: call super().__init__() first");
+    }
+  });
 
   ModuleClass<nn::Sequential>(nn, "Sequential")
       .def(py::init([](py::args modules) {
@@ -351,7 +365,7 @@ void bind_nn(py::module_& m, py::module_& nn) {
     if (!training) return x;
     return nn::dropout(x, p, gen_or_default(gen));
   }, "input"_a, "p"_a = 0.5, "training"_a = true, py::kw_only(), "generator"_a = nullptr);
-  F.def("one_hot", [](const Tensor& labels, int64_t n) { return one_hot(labels, n, kInt64); }, "tensor"_a, "num_classes"_a);
+  F.def("one_hot", [](const Tensor& labels, int64_t n) { return one_hot(labels, n, kFloat32).to(kInt64); }, "tensor"_a, "num_classes"_a);  // int64, as PyTorch
   F.def("mse_loss", [](const Tensor& i, const Tensor& t, const std::string& r) { return mse_loss(i, t, to_reduction(r)); },
         "input"_a, "target"_a, "reduction"_a = "mean");
   F.def("l1_loss", [](const Tensor& i, const Tensor& t, const std::string& r) { return l1_loss(i, t, to_reduction(r)); },
