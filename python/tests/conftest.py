@@ -19,7 +19,7 @@ def torch():
     return t
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def source_dir():
     return SOURCE_DIR
 
