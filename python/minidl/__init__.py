@@ -114,3 +114,13 @@ def _no_grad_call(self, func):
 
 
 no_grad.__call__ = _no_grad_call  # noqa: F405
+
+
+def _tensor_iter(self):
+    """Rows of a tensor, as PyTorch: `for row in t` (a 0-d tensor is not iterable)."""
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in range(len(self)))
+
+
+Tensor.__iter__ = _tensor_iter
