@@ -9,6 +9,16 @@ import pytest
 SOURCE_DIR = pathlib.Path(os.environ.get("MINIDL_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "torch: compares with PyTorch live (skipped without it); ctest python_torch")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:  # every test that asks for the torch fixture is a `torch` test
+        if "torch" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.torch)
+
+
 @pytest.fixture
 def torch():
     try:
