@@ -26,6 +26,10 @@ class PyModule : public nn::Module {
                            "(keep a reference to a Python module that a C++ module holds)");
     }
     py::object y = f(x);
+    if (!py::isinstance<Tensor>(y) && return_any) {
+      returned = std::move(y);  // a tuple, a dict, ...: handed to Python by Module.__call__
+      return Tensor();
+    }
     if (!py::isinstance<Tensor>(y)) {
       throw py::type_error(type_name() + ".forward returned " + std::string(py::str(py::type::of(y).attr("__name__"))) +
                            "; a module inside a C++ Sequential (or called with one tensor) must return one tensor");
@@ -43,6 +47,11 @@ class PyModule : public nn::Module {
   std::string extra_repr() const override {
     PYBIND11_OVERRIDE(std::string, nn::Module, extra_repr, );
   }
+
+  // Set while Python calls this module directly: its forward may then return any Python object,
+  // as in PyTorch (inside a C++ Sequential it must return one tensor).
+  bool return_any = false;
+  py::object returned;
 
  private:
   mutable std::string type_name_;
@@ -150,9 +159,26 @@ void bind_nn(py::module_& m, py::module_& nn) {
                                                                 "Base of every layer; subclass it in Python as torch.nn.Module.")
       .def(py::init<>())
       .def("forward", &nn::Module::forward, "x"_a)
-      .def("__call__", [](nn::Module& self, const Tensor& x) {
-        py::gil_scoped_release release;
-        return self(x);
+      .def("__call__", [](nn::Module& self, const Tensor& x) -> py::object {
+        auto* python_module = dynamic_cast<PyModule*>(&self);
+        if (!python_module) {
+          py::gil_scoped_release release;
+          return py::reinterpret_steal<py::object>(py::cast(self(x)).release());
+        }
+        // Through operator(), so the module is on the call path of errors and of summary().
+        struct Restore {
+          PyModule* m;
+          bool previous;
+          ~Restore() { m->return_any = previous; }
+        } restore{python_module, python_module->return_any};
+        python_module->return_any = true;
+        Tensor y;
+        {
+          py::gil_scoped_release release;
+          y = self(x);
+        }
+        if (python_module->returned) return std::move(python_module->returned);
+        return py::cast(y);
       })
       .def("__call__", [](py::object self, py::args args, py::kwargs kwargs) { return self.attr("forward")(*args, **kwargs); })
       .def("__repr__", &nn::Module::repr)

@@ -145,3 +145,22 @@ def test_state_dict_of_python_module_round_trips(tmp_path):
     minidl.save(a.state_dict(), path)
     b.load_state_dict(minidl.load(path))
     assert b.fc1.weight.tolist() == a.fc1.weight.tolist()
+
+
+def test_python_forward_may_take_and_return_anything_when_called_from_python():
+    class Pair(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, x, scale=1.0):
+            y = self.fc(x) * scale
+            return y, y.sum()
+
+    m = Pair()
+    y, total = m(minidl.ones(3, 2))
+    assert y.shape == (3, 2) and total.shape == ()
+    y2, _ = m(minidl.ones(3, 2), scale=2.0)
+    assert y2.tolist()[0][0] == pytest.approx(2 * y.tolist()[0][0])
+    with pytest.raises(TypeError, match="must return one tensor"):
+        nn.Sequential(Pair())(minidl.ones(1, 2))
