@@ -41,6 +41,7 @@ for _name, _mod in (("nn", nn), ("nn.functional", nn.functional), ("nn.init", nn
 def _module_setattr(self, name, value):
     """Assigning a module or a parameter to an attribute registers it under that name, as in PyTorch
     (so parameters(), state_dict(), train()/eval() and print() see it)."""
+    register = None
     if isinstance(value, (nn.Module, Tensor)):
         nn._require_init(self)
     if isinstance(value, nn.Module):
@@ -48,12 +49,20 @@ def _module_setattr(self, name, value):
             raise ValueError(f"{type(self).__name__}.{name}: the module contains {type(self).__name__} itself, "
                              "and a module tree cannot loop; keep such a back reference unregistered with "
                              "object.__setattr__(module, name, value) or a weakref")
-        self._set_child(name, value)
+        register = self._set_child
     elif isinstance(value, Tensor) and value.requires_grad and value.is_leaf:
-        self._set_parameter(name, value)
+        register = self._set_parameter
+    # The attribute first: it owns what the registry then points to (and a C++ layer without a
+    # __dict__ refuses here, before anything is registered).
+    object.__setattr__(self, name, value)
+    if register is not None:
+        try:
+            register(name, value)
+        except BaseException:
+            object.__delattr__(self, name)
+            raise
     elif not name.startswith("_"):
         self._unregister(name)  # a plain value replaces a registered member of that name
-    object.__setattr__(self, name, value)
 
 
 def _module_delattr(self, name):

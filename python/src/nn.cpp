@@ -227,7 +227,7 @@ void bind_nn(py::module_& m, py::module_& nn) {
   // PyTorch's message for a module that assigns members before calling super().__init__().
   nn.def("_require_init", [](py::handle self) {
     auto* inst = reinterpret_cast<py::detail::instance*>(self.ptr());
-    auto v_h = inst->get_value_and_holder(py::detail::get_type_info(typeid(nn::Module)));
+    auto v_h = inst->get_value_and_holder();  // the one C++ base of a Module subclass
     if (!v_h.holder_constructed()) {
       throw py::attribute_error("cannot assign a module or parameter to " +
                                 std::string(py::str(py::type::of(self).attr("__name__"))) +

@@ -164,3 +164,20 @@ def test_python_forward_may_take_and_return_anything_when_called_from_python():
     assert y2.tolist()[0][0] == pytest.approx(2 * y.tolist()[0][0])
     with pytest.raises(TypeError, match="must return one tensor"):
         nn.Sequential(Pair())(minidl.ones(1, 2))
+
+
+def test_cpp_layers_take_no_new_attributes_and_register_nothing():
+    lin = nn.Linear(2, 2)
+    with pytest.raises(AttributeError):
+        lin.extra = nn.ReLU()
+    assert lin.named_children() == []
+    with pytest.raises(AttributeError):
+        lin.weight = minidl.zeros(2, 2, requires_grad=True)
+    assert len(lin.parameters()) == 2
+
+
+def test_a_failed_registration_leaves_no_attribute():
+    net = Net()
+    with pytest.raises(minidl.DtypeError):
+        net.register_parameter("w", minidl.tensor([1, 2]))  # int64 cannot require grad
+    assert not hasattr(net, "w")
