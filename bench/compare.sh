@@ -15,5 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --peer
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build build -j"$(nproc)" --target minidl_cmd bench_inference bench_disk_step > /dev/null
-exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/compare.py "$@"
+cmake --build build -j"$(nproc)" --target minidl_cmd bench_inference bench_disk_step minidl_python > /dev/null
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/compare.py "$@"
+# The same disk loop written in Python, minidl's module against PyTorch (its own RESULTS section).
+exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/python/compare_python.py "$@"

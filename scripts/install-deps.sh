@@ -16,6 +16,8 @@ packages=(
   gnuplot-nox                     # plots
   libdnnl-dev                     # oneDNN: convolutions JIT-compiled for the running CPU
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
+  pybind11-dev python3-dev        # the Python module (python/), for /usr/bin/python3
+  python3-pytest python3-numpy    # its tests (run by ctest); NumPy interchange
 )
 if [[ "${1:-}" == "--peer" ]]; then
   packages+=(python3-torch python3-numpy time libxsmm-dev)  # time: GNU time for peak RSS in bench/compare.sh; libxsmm: a GEMM candidate measured by bench_gemm_backends

@@ -60,8 +60,16 @@ int64_t flat_index(const char* op, const Tensor& x, std::initializer_list<int64_
 }  // namespace
 
 Storage::Storage(size_t nbytes) : data_(detail::allocate(nbytes)), nbytes_(nbytes) { g_live_storages.add(1); }
+Storage::Storage(void* data, size_t nbytes, std::function<void()> release)
+    : data_(data), nbytes_(nbytes), release_(std::move(release)) {
+  g_live_storages.add(1);
+}
 Storage::~Storage() {
-  detail::deallocate(data_, nbytes_);
+  if (release_) {
+    release_();
+  } else {
+    detail::deallocate(data_, nbytes_);
+  }
   g_live_storages.add(-1);
 }
 int64_t Storage::live_count() { return g_live_storages.live(); }
@@ -70,6 +78,17 @@ Tensor Tensor::empty(const Shape& shape, Dtype dtype) {
   check_shape("empty", shape);
   auto impl = make_pooled<TensorImpl>();
   impl->storage = make_pooled<Storage>(static_cast<size_t>(shape.numel()) * element_size(dtype));
+  impl->shape = shape;
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor from_blob(void* data, const Shape& shape, Dtype dtype, std::function<void()> release) {
+  check_shape("from_blob", shape);
+  if (!data && shape.numel() > 0) throw ValueError("from_blob: null data for shape " + minidl::to_string(shape));
+  if (!release) release = [] {};  // never hand foreign memory to the caching allocator
+  auto impl = make_pooled<TensorImpl>();
+  impl->storage = make_pooled<Storage>(data, static_cast<size_t>(shape.numel()) * element_size(dtype), std::move(release));
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -24,6 +25,9 @@ struct Node;
 class Storage {
  public:
   explicit Storage(size_t nbytes);
+  // Memory owned by someone else (a NumPy array, a DLPack tensor): never freed here; `release`
+  // runs once, when the last tensor sharing the storage is gone (it drops the owner's reference).
+  Storage(void* data, size_t nbytes, std::function<void()> release);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -35,6 +39,7 @@ class Storage {
  private:
   void* data_;
   size_t nbytes_;
+  std::function<void()> release_;  // set for external memory only
 };
 
 class Tensor;
@@ -117,6 +122,10 @@ class Tensor {
  private:
   std::shared_ptr<TensorImpl> impl_;
 };
+
+// A tensor over memory it does not own (contiguous, row-major, `dtype` elements): no copy is made,
+// and `release` runs when the last tensor or view sharing the memory is gone.
+Tensor from_blob(void* data, const Shape& shape, Dtype dtype, std::function<void()> release);
 
 // Factories. Shapes are checked (negative sizes are a ValueError).
 Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);

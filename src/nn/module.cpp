@@ -125,6 +125,16 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> module) 
   children_.emplace_back(name, std::move(module));
 }
 
+bool Module::unregister(const std::string& name) {
+  auto erase = [&](auto& list) {
+    auto it = std::find_if(list.begin(), list.end(), [&](const auto& item) { return item.first == name; });
+    if (it == list.end()) return false;
+    list.erase(it);
+    return true;
+  };
+  return erase(parameters_) || erase(buffers_) || erase(children_);
+}
+
 // ---- traversal ---------------------------------------------------------------------------------
 
 void Module::collect_named_modules(const std::string& prefix, std::vector<std::pair<std::string, const Module*>>& out,

@@ -133,5 +133,27 @@ TEST(Tensor, ErrorsNameTheProblem) {
   EXPECT_THROW(uniform({2}, 1.0, 0.0, *std::make_unique<Generator>(0)), ValueError);
 }
 
+TEST(Tensor, FromBlobSharesForeignMemoryAndReleasesItOnce) {
+  std::vector<float> memory = {1, 2, 3, 4, 5, 6};
+  int releases = 0;
+  int64_t live = Storage::live_count();
+  {
+    Tensor t = from_blob(memory.data(), {2, 3}, kFloat32, [&] { ++releases; });
+    EXPECT_EQ(Storage::live_count(), live + 1);
+    memory[4] = 50;
+    EXPECT_EQ(t.at({1, 1}), 50.0);  // no copy: writes on either side are seen by the other
+    t.set({0, 0}, -1);
+    EXPECT_EQ(memory[0], -1.0f);
+    Tensor row = narrow(t, 0, 1, 1);  // a view shares the storage, and so the release
+    t = Tensor();
+    EXPECT_EQ(releases, 0);
+    EXPECT_EQ(row.to_vector(), (std::vector<double>{4, 50, 6}));
+  }
+  EXPECT_EQ(releases, 1);
+  EXPECT_EQ(Storage::live_count(), live);
+  EXPECT_THROW(from_blob(nullptr, {2}, kFloat32, nullptr), ValueError);
+  EXPECT_THROW(from_blob(memory.data(), {-1}, kFloat32, nullptr), ValueError);
+}
+
 }  // namespace
 }  // namespace minidl

@@ -25,6 +25,8 @@ class Block : public nn::Module {
     register_parameter(name, zeros({1}));
   }
   void add_dotted() { register_parameter("a.b", zeros({1})); }
+  bool remove(const std::string& name) { return unregister(name); }
+  void add(const std::string& name) { register_parameter(name, zeros({1})); }
 
  private:
   Tensor scale_;
@@ -233,3 +235,17 @@ TEST(Module, FormatsNumbersAsPython) {
   EXPECT_EQ(nn::detail::format_double(1e-5), "1e-05");
   EXPECT_EQ(nn::detail::format_double(0.01), "0.01");
 }
+
+TEST(Module, UnregisterRemovesAMemberSoItsNameCanBeReused) {
+  Block block;
+  ASSERT_TRUE(block.remove("fc"));
+  ASSERT_TRUE(block.remove("scale"));
+  EXPECT_FALSE(block.remove("scale"));  // already gone
+  EXPECT_FALSE(block.remove("missing"));
+  EXPECT_TRUE(block.parameters().empty());
+  EXPECT_TRUE(block.named_children().empty());
+  EXPECT_EQ(block.state_dict().keys(), std::vector<std::string>{"count"});
+  block.add("scale");  // the freed name is free again
+  EXPECT_EQ(block.parameters().size(), 1u);
+}
+

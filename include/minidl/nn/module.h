@@ -97,6 +97,9 @@ class Module {
 
   // Children are registered in order; Sequential appends with these.
   void add_child(const std::string& name, std::shared_ptr<Module> module);
+  // Removes the parameter, buffer or child called `name`; false if there is none. For modules
+  // whose members are reassigned after construction (Python's `del model.fc`, `model.fc = ...`).
+  bool unregister(const std::string& name);
   // Throws a ShapeError unless x is 2-D or more with `in_features` in its last dim:
   // "input has 24 features, expected 25".
   static void check_features(const Tensor& x, int64_t in_features);
