@@ -14,7 +14,7 @@ packages=(
   libfmt-dev                      # formatting (g++ 12 has no <format>)
   zlib1g-dev                      # gzip IDX files (Fashion-MNIST)
   gnuplot-nox                     # plots
-  libdnnl-dev                     # oneDNN: convolutions JIT-compiled for the running CPU
+  libdnnl-dev                     # oneDNN: convolutions (and GEMM where OpenBLAS lacks kernels for the CPU)
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
   pybind11-dev python3-dev        # the Python module (python/), for /usr/bin/python3
   python3-pytest python3-numpy    # its tests (run by ctest); NumPy interchange
