@@ -15,6 +15,7 @@ packages=(
   zlib1g-dev                      # gzip IDX files (Fashion-MNIST)
   gnuplot-nox                     # plots
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
+  fortunes                        # English text for the character language models (/usr/share/games/fortunes)
 )
 if [[ "${1:-}" == "--peer" ]]; then
   packages+=(python3-torch python3-numpy time)  # time: GNU time for peak RSS in bench/compare.sh
