@@ -51,8 +51,12 @@ void expect_recurrent_matches_golden(M& module, const std::string& name) {
   }
   loss.backward();
   EXPECT_TRUE(mt::matches_golden(x.grad(), g.tensor(key + "/dx"))) << name << " dx";
-  if (state.h.defined()) EXPECT_TRUE(mt::matches_golden(state.h.grad(), g.tensor(key + "/dh0"))) << name << " dh0";
-  if (state.c.defined()) EXPECT_TRUE(mt::matches_golden(state.c.grad(), g.tensor(key + "/dc0"))) << name << " dc0";
+  if (state.h.defined()) {
+    EXPECT_TRUE(mt::matches_golden(state.h.grad(), g.tensor(key + "/dh0"))) << name << " dh0";
+  }
+  if (state.c.defined()) {
+    EXPECT_TRUE(mt::matches_golden(state.c.grad(), g.tensor(key + "/dc0"))) << name << " dc0";
+  }
   for (const auto& [k, p] : module.named_parameters()) {
     EXPECT_TRUE(mt::matches_golden(p.grad(), mt::Golden::to_tensor(c["grads"][k]))) << name << " grad of " << k;
   }
@@ -335,7 +339,7 @@ TEST(RNN, ErrorsNameTheModuleAndShapes) {
   EXPECT_THAT(error_of<ValueError>([] { nn::LSTM(3, 4, {.dropout = 0.2}); }), HasSubstr("needs num_layers > 1"));
   EXPECT_THAT(error_of<ValueError>([] { nn::GRU(3, 4, {.nonlinearity = RnnNonlinearity::relu}); }),
               HasSubstr("nonlinearity applies to RNN and RNNCell only"));
-  EXPECT_THAT(error_of<ShapeError>([] { nn::GRUCell(3, 4).forward_with_state(zeros({2, 3}), {zeros({3, 4})}); }),
+  EXPECT_THAT(error_of<ShapeError>([] { nn::GRUCell(3, 4).forward_with_state(zeros({2, 3}), {zeros({3, 4}), Tensor()}); }),
               HasSubstr("h must be (2, 4), got (3, 4)"));
   // Through Module::operator(), the error carries the module's path.
   auto model = nn::sequential(std::make_shared<nn::GRU>(3, 4));

@@ -69,7 +69,9 @@ TEST(RecurrentOps, MatchThePlainOpReference) {
         double tol = dtype == kFloat64 ? 1e-12 : 2e-6;
         EXPECT_TRUE(mt::all_close(got.output, want.output, tol, tol));
         EXPECT_TRUE(mt::all_close(got.h_n, want.h_n, tol, tol));
-        if (mode == "lstm") EXPECT_TRUE(mt::all_close(got.c_n, want.c_n, tol, tol));
+        if (mode == "lstm") {
+          EXPECT_TRUE(mt::all_close(got.c_n, want.c_n, tol, tol));
+        }
       }
     }
   }
