@@ -141,5 +141,21 @@ TEST(CliSequences, CharacterModelWithoutOneLogitPerCharacterIsAConfigError) {
   EXPECT_FALSE(fs::exists(dir.path("run")));
 }
 
+TEST(CliSequences, InfoShowsACharacterModelAndEvalRefusesItClearly) {
+  TempDir dir;
+  std::string text = dir.write("text.txt", sample_text());
+  std::string config = dir.write("chars.toml", kCharsConfig);
+  CliResult r = run_minidl({"info", config, "--set", "data.path=\"" + text + "\""});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("14 characters"));
+  EXPECT_THAT(r.out, HasSubstr("GRU(8, 24, batch_first=true)"));
+  r = run_minidl({"train", config, "--set", "data.path=\"" + text + "\"", "--set", "train.epochs=1", "--out",
+                  dir.path("run"), "--quiet"});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  r = run_minidl({"eval", "--checkpoint", dir.path("run/model.safetensors")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("eval, predict and grid do not take it yet"));
+}
+
 }  // namespace
 }  // namespace minidl::testing

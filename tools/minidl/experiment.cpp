@@ -76,6 +76,9 @@ Data load_data(const io::Config& config, uint64_t seed) {
     }
     d.test = std::make_shared<data::TensorDataset>(test);
     d.num_classes = train.num_classes();
+  } else if (source == "chars") {
+    throw ConfigError(config.name() + ": data.source = \"chars\" is trained by `minidl train` (its own loop), shown by "
+                      "`minidl info` and sampled by `minidl generate`; eval, predict and grid do not take it yet");
   } else {  // fashion-mnist
     data::FashionMnistOptions options;
     options.dir = config.get_string("data.dir");

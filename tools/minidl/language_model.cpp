@@ -90,6 +90,28 @@ std::shared_ptr<nn::Sequential> build_language_model(const io::Config& config, i
   return build_model(config, d, seed);
 }
 
+int info_language_model(const io::Config& config, const std::string& config_name) {
+  try {
+    data::TextSplits text = data::read_text_splits(config.get_string("data.path"), config.get_float("data.val_fraction"),
+                                                   config.get_float("data.test_fraction"));
+    auto model = build_language_model(config, text.vocabulary.size(), static_cast<uint64_t>(config.get_int("train.seed")));
+    int64_t parameters = 0;
+    for (const Tensor& p : model->parameters()) parameters += p.numel();
+    std::cout << config_name << ": chars data, " << text.sources << ", " << text.vocabulary.size() << " characters; "
+              << text.train.numel() << " train / " << text.val.numel() << " validation / " << text.test.numel()
+              << " test characters; " << config.get_int("train.batch_size") << " streams of "
+              << config.get_int("data.seq_len") << " characters per step\n\n"
+              << *model << "\n\n" << parameters << " parameters\n";
+    return kOk;
+  } catch (const ConfigError& e) {
+    std::cerr << "minidl info: " << e.what() << "\n";
+    return kUsageError;
+  } catch (const std::exception& e) {
+    std::cerr << "minidl info: " << e.what() << "\n";
+    return kRuntimeError;
+  }
+}
+
 int train_language_model(const io::Config& config, const std::string& config_name, const std::string& dir,
                          uint64_t seed, bool quiet) {
   try {

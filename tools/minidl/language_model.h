@@ -20,6 +20,9 @@ namespace minidl::cli {
 int train_language_model(const io::Config& config, const std::string& config_name, const std::string& dir,
                          uint64_t seed, bool quiet);
 
+// `minidl info` of a chars config: the text, the vocabulary, the module tree and its parameters.
+int info_language_model(const io::Config& config, const std::string& config_name);
+
 // The model of a chars config for a vocabulary of `vocab` characters (weights from Generator(seed)).
 std::shared_ptr<nn::Sequential> build_language_model(const io::Config& config, int64_t vocab, uint64_t seed);
 
