@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "blas.h"
 #include "dispatch.h"
@@ -88,6 +89,40 @@ void rows_plus_bias(T* dst, const T* src, const T* b, int64_t n, int64_t gh) {
     } else {
       std::copy_n(in, gh, out);
     }
+  }
+}
+
+// One row of an LSTM step: the gates' activations in place, each gate a contiguous loop, then
+// c and h. __restrict: the rows never overlap, which lets the compiler vectorise the loops.
+// On entry a holds h W_hh^T; x is the row's input projection, b the hidden bias (zeros if none):
+// adding them here saves a pass that would copy them into a before the GEMM.
+template <class T>
+void lstm_row(T* __restrict a, const T* __restrict x, const T* __restrict b, const T* __restrict c_prev,
+              T* __restrict c, T* __restrict ht, int64_t h) {
+  for (int64_t j = 0; j < 2 * h; ++j) a[j] = sigmoid_of(a[j] + (x[j] + b[j]));  // i, f
+  for (int64_t j = 2 * h; j < 3 * h; ++j) a[j] = detail::tanh(a[j] + (x[j] + b[j]));  // g
+  for (int64_t j = 3 * h; j < 4 * h; ++j) a[j] = sigmoid_of(a[j] + (x[j] + b[j]));  // o
+  for (int64_t j = 0; j < h; ++j) {
+    T cj = a[h + j] * c_prev[j] + a[j] * a[2 * h + j];
+    c[j] = cj;
+    ht[j] = a[3 * h + j] * detail::tanh(cj);
+  }
+}
+
+// The backward of lstm_row: gradients of the four pre-activations into da, dc_prev into dc.
+template <class T>
+void lstm_row_backward(const T* __restrict a, const T* __restrict c, const T* __restrict c_prev,
+                       const T* __restrict gh, const T* __restrict dh, T* __restrict dc, T* __restrict da, int64_t h) {
+  for (int64_t j = 0; j < h; ++j) {
+    T i = a[j], f = a[h + j], gg = a[2 * h + j], o = a[3 * h + j];
+    T tc = detail::tanh(c[j]);
+    T dht = gh[j] + dh[j];
+    T dct = dc[j] + dht * o * (T(1) - tc * tc);
+    da[j] = dct * gg * i * (T(1) - i);
+    da[h + j] = dct * c_prev[j] * f * (T(1) - f);
+    da[2 * h + j] = dct * i * (T(1) - gg * gg);
+    da[3 * h + j] = dht * tc * o * (T(1) - o);
+    dc[j] = dct * f;
   }
 }
 
@@ -189,26 +224,18 @@ RecurrentResult lstm_layer(const Tensor& xp, const Tensor& w_hh, const Tensor& b
   Tensor gates = Tensor::empty({d.steps, n, g4}, xp.dtype());  // i, f, g, o after their activations
   Tensor cells = Tensor::empty({d.steps, n, h}, xp.dtype());   // c_t
   detail::dispatch_float("lstm", xp.dtype(), [&]<class T>() {
-    const T *px = xp.data<T>(), *w = w_hh.data<T>(), *b = b_hh.defined() ? b_hh.data<T>() : nullptr;
+    std::vector<T> no_bias(b_hh.defined() ? 0 : g4, T(0));
+    const T *px = xp.data<T>(), *w = w_hh.data<T>(), *b = b_hh.defined() ? b_hh.data<T>() : no_bias.data();
     T *out = y.data<T>(), *pg = gates.data<T>(), *pc = cells.data<T>();
     for (int64_t s = 0; s < d.steps; ++s) {
       int64_t t = order.time(s), prev = order.prev(t);
       const T* hp = s == 0 ? h0.data<T>() : out + prev * nh;
       const T* cp = s == 0 ? c0.data<T>() : pc + prev * nh;
       T* gt = pg + t * n * g4;
-      rows_plus_bias(gt, px + t * n * g4, b, n, g4);
-      blas::gemm(false, true, n, g4, h, T(1), hp, h, w, h, T(1), gt, g4);
+      const T* xt = px + t * n * g4;
+      blas::gemm(false, true, n, g4, h, T(1), hp, h, w, h, T(0), gt, g4);  // h W_hh^T; x and b added per row
       for (int64_t r = 0; r < n; ++r) {
-        T* a = gt + r * g4;
-        const T* c_prev = cp + r * h;
-        T *c = pc + t * nh + r * h, *ht = out + t * nh + r * h;
-        for (int64_t j = 0; j < h; ++j) {
-          T i = sigmoid_of(a[j]), f = sigmoid_of(a[h + j]), g = detail::tanh(a[2 * h + j]), o = sigmoid_of(a[3 * h + j]);
-          T cj = f * c_prev[j] + i * g;
-          a[j] = i, a[h + j] = f, a[2 * h + j] = g, a[3 * h + j] = o;
-          c[j] = cj;
-          ht[j] = o * detail::tanh(cj);
-        }
+        lstm_row(gt + r * g4, xt + r * g4, b, cp + r * h, pc + t * nh + r * h, out + t * nh + r * h, h);
       }
     }
     std::copy_n(pc + order.time(d.steps - 1) * nh, nh, out + d.steps * nh);
@@ -228,19 +255,8 @@ RecurrentResult lstm_layer(const Tensor& xp, const Tensor& w_hh, const Tensor& b
         int64_t t = order.time(s);
         const T* cp = s == 0 ? c0.data<T>() : pc + order.prev(t) * nh;
         for (int64_t r = 0; r < n; ++r) {
-          const T *a = pg + (t * n + r) * g4, *c = pc + t * nh + r * h, *c_prev = cp + r * h, *gh = g + t * nh + r * h;
-          T *dar = da + (t * n + r) * g4, *dhr = pdh + r * h, *dcr = pdc + r * h;
-          for (int64_t j = 0; j < h; ++j) {
-            T i = a[j], f = a[h + j], gg = a[2 * h + j], o = a[3 * h + j];
-            T tc = detail::tanh(c[j]);
-            T dht = gh[j] + dhr[j];
-            T dct = dcr[j] + dht * o * (T(1) - tc * tc);
-            dar[j] = dct * gg * i * (T(1) - i);
-            dar[h + j] = dct * c_prev[j] * f * (T(1) - f);
-            dar[2 * h + j] = dct * i * (T(1) - gg * gg);
-            dar[3 * h + j] = dht * tc * o * (T(1) - o);
-            dcr[j] = dct * f;
-          }
+          lstm_row_backward(pg + (t * n + r) * g4, pc + t * nh + r * h, cp + r * h, g + t * nh + r * h, pdh + r * h,
+                            pdc + r * h, da + (t * n + r) * g4, h);
         }
         blas::gemm(false, false, n, h, g4, T(1), da + t * n * g4, g4, w, h, T(0), pdh, h);  // dh_{t-1} = da W_hh
       }
