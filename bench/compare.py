@@ -141,13 +141,44 @@ def process_row():
     return row
 
 
+def sequence_rows():
+    """The recurrent benchmarks, one thread: sequential Fashion-MNIST (LSTM hidden 128 over 28 rows,
+    batch 128, first 10,000 images, samples/s) and the character LSTM (2 layers, hidden 256,
+    sequence 64, batch 32, on fortunes' `cookie` file, sequences of 64 characters per second)."""
+    cookie = "/usr/share/games/fortunes/cookie"
+    workloads = (
+        ("fashion-lstm", ["--set", "data.train_limit=10000", "--set", "data.test_limit=1000", "--set",
+                          "scheduler.name=none"], "samples_per_second", ["--task", "fashion", "--hidden", "128",
+                                                                          "--batch", "128", "--epochs", "1"]),
+        ("chars-lstm", ["--set", f"data.path={cookie}"], "sequences_per_second",
+         ["--task", "chars", "--path", cookie, "--epochs", "1"]),
+    )
+    rows = []
+    for name, sets, key, peer in workloads:
+        m, t = [], []
+        for _ in range(REPS):
+            with tempfile.TemporaryDirectory() as tmp:
+                out = pathlib.Path(tmp) / "run"
+                subprocess.run([str(MINIDL), "train", str(ROOT / "configs" / f"{name}.toml"), "--set", "train.epochs=1",
+                                *sets, "--threads", "1", "--quiet", "--out", str(out)], check=True, env=env(1),
+                               stdout=subprocess.DEVNULL)
+                m.append(json.loads((out / "summary.json").read_text())[key])
+            cmd = ["/usr/bin/python3", str(PEERS / "sequence_lstm.py"), *peer, "--threads", "1"]
+            t.append(json.loads(subprocess.run(cmd, check=True, env=env(1), capture_output=True, text=True).stdout)[key])
+        row = dict(name=name, minidl=median(m), torch=median(t), minidl_range=(min(m), max(m)), torch_range=(min(t), max(t)))
+        rows.append(row)
+        print(f"{name}: minidl {row['minidl']:.0f} | PyTorch {row['torch']:.0f} ({key}) | x{row['minidl'] / row['torch']:.2f}",
+              flush=True)
+    return rows
+
+
 def system_facts():
     """`minidl info --system` under the benchmark's environment: the CPU and the kernels in use."""
     return subprocess.run([str(MINIDL), "info", "--system"], check=True, env=env(1), capture_output=True,
                           text=True).stdout.rstrip()
 
 
-def write_results(disk, images, inference, process):
+def write_results(disk, images, inference, process, sequences=()):
     command = "bench/compare.sh" + (f" --blas-kernel {BLAS_KERNEL}" if BLAS_KERNEL else "")
     lines = [f"Measured {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {REPS} repetition(s), medians. "
              f"Command: `{command}`" + (f" (OPENBLAS_CORETYPE={BLAS_KERNEL} on both sides)" if BLAS_KERNEL else "")
@@ -175,6 +206,16 @@ def write_results(disk, images, inference, process):
                      f"{r['torch_2threads']:.0f} | "
                      f"{r['minidl_2threads'] / max(r['torch'], r['torch_2threads']):.2f}x | "
                      f"{r['minidl_rss_mb']:.0f} / {r['torch_rss_mb']:.0f} |")
+    if sequences:
+        lines += ["", "Recurrent networks, one thread, one epoch: sequential Fashion-MNIST (LSTM hidden 128 over the 28 "
+                  "rows, last step to Linear(128, 10), batch 128, first 10,000 images, samples/s) and the character "
+                  "LSTM (embedding 64, 2 layers of hidden 256, sequence 64, batch 32, truncated BPTT on fortunes' "
+                  "`cookie`, sequences/s). PyTorch side: bench/peers/sequence_lstm.py.", "",
+                  "| workload | minidl | PyTorch | ratio | minidl range | PyTorch range |", "|---|---|---|---|---|---|"]
+        for r in sequences:
+            lines.append(f"| {r['name']} | {r['minidl']:.0f} | {r['torch']:.0f} | {r['minidl'] / r['torch']:.2f}x | "
+                         f"{r['minidl_range'][0]:.0f}-{r['minidl_range'][1]:.0f} | "
+                         f"{r['torch_range'][0]:.0f}-{r['torch_range'][1]:.0f} |")
     lines += ["", f"Single-sample inference latency: minidl {inference['minidl_us']:.2f} us, PyTorch "
               f"{inference['torch_us']:.2f} us ({inference['torch_us'] / inference['minidl_us']:.1f}x).", "",
               f"A default `minidl train` (configs/disk.toml): peak RSS {process['minidl_rss_mb']:.1f} MB, start-up to "
@@ -194,9 +235,10 @@ def write_results(disk, images, inference, process):
 def main():
     disk = disk_rows()
     images = image_rows()
+    sequences = sequence_rows()
     inference = inference_row()
     process = process_row()
-    write_results(disk, images, inference, process)
+    write_results(disk, images, inference, process, sequences)
 
 
 if __name__ == "__main__":

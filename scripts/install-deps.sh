@@ -18,6 +18,7 @@ packages=(
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
   pybind11-dev python3-dev        # the Python module (python/), for /usr/bin/python3
   python3-pytest python3-numpy    # its tests (run by ctest); NumPy interchange
+  fortunes                        # English text for the character language models (/usr/share/games/fortunes)
 )
 if [[ "${1:-}" == "--peer" ]]; then
   packages+=(python3-torch python3-numpy time libxsmm-dev)  # time: GNU time for peak RSS in bench/compare.sh; libxsmm: a GEMM candidate measured by bench_gemm_backends

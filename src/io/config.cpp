@@ -77,7 +77,7 @@ const std::vector<KeySpec>& schema() {
   static const std::vector<KeySpec> keys = [] {
     std::vector<KeySpec> k;
     const std::string src = "data.source", opt = "optimizer.name", sch = "scheduler.name";
-    k.push_back(str("data.source", "disk", {"disk", "csv", "fashion-mnist"}));
+    k.push_back(str("data.source", "disk", {"disk", "csv", "fashion-mnist", "chars"}));
     k.push_back(scoped(integer("data.train_size", 1000, 1), src, {"disk"}));
     k.push_back(integer("data.val_size", 0, 0));
     k.push_back(scoped(integer("data.test_size", 1000, 1), src, {"disk"}));
@@ -93,6 +93,12 @@ const std::vector<KeySpec>& schema() {
     k.push_back(scoped(integer("data.train_limit", 0, 0), src, {"fashion-mnist"}));
     k.push_back(scoped(integer("data.test_limit", 0, 0), src, {"fashion-mnist"}));
     k.push_back(scoped(boolean("data.flatten", true), src, {"fashion-mnist"}));
+    k.push_back(scoped(boolean("data.rows_as_steps", false), src, {"fashion-mnist"}));
+    k.push_back(scoped(str("data.path", "/usr/share/games/fortunes"), src, {"chars"}));
+    k.push_back(scoped(integer("data.seq_len", 64, 1), src, {"chars"}));
+    k.push_back(scoped(number("data.val_fraction", 0.05, 0), src, {"chars"}));
+    k.push_back(scoped(number("data.test_fraction", 0.05, 0), src, {"chars"}));
+    k.push_back(scoped(number("train.clip_grad_norm", 0.0, 0), src, {"chars"}));
 
     KeySpec layers = spec("model.layers", Type::TableArray);
     k.push_back(layers);
@@ -162,6 +168,14 @@ struct LayerOption {
   Type type;
   bool required;
 };
+// rnn, lstm, gru: PyTorch's options, and `output`: "all" steps or the "last" one feeds the next layer.
+std::map<std::string, LayerOption> recurrent_options(bool nonlinearity) {
+  std::map<std::string, LayerOption> o = {
+      {"hidden_size", {Type::Integer, true}}, {"num_layers", {Type::Integer, false}}, {"bias", {Type::Boolean, false}},
+      {"bidirectional", {Type::Boolean, false}}, {"dropout", {Type::Float, false}}, {"output", {Type::String, false}}};
+  if (nonlinearity) o["nonlinearity"] = {Type::String, false};
+  return o;
+}
 const std::map<std::string, std::map<std::string, LayerOption>>& layer_types() {
   static const std::map<std::string, std::map<std::string, LayerOption>> types = {
       {"linear", {{"out_features", {Type::Integer, true}}, {"bias", {Type::Boolean, false}}}},
@@ -186,6 +200,13 @@ const std::map<std::string, std::map<std::string, LayerOption>>& layer_types() {
       {"avg_pool2d", {{"kernel_size", {Type::Integer, true}}, {"stride", {Type::Integer, false}}}},
       {"batch_norm1d", {{"momentum", {Type::Float, false}}, {"eps", {Type::Float, false}}}},
       {"batch_norm2d", {{"momentum", {Type::Float, false}}, {"eps", {Type::Float, false}}}},
+      {"embedding",
+       {{"embedding_dim", {Type::Integer, true}},
+        {"num_embeddings", {Type::Integer, false}},
+        {"padding_idx", {Type::Integer, false}}}},
+      {"rnn", recurrent_options(true)},
+      {"lstm", recurrent_options(false)},
+      {"gru", recurrent_options(false)},
   };
   return types;
 }

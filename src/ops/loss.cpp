@@ -9,6 +9,7 @@
 
 #include "dispatch.h"
 #include "minidl/autograd/node.h"
+#include "minidl/ops/view.h"
 
 namespace minidl {
 
@@ -196,8 +197,33 @@ std::vector<T> row_logsumexp(const T* x, int64_t rows, int64_t classes) {
 
 }  // namespace
 
+// input (N, C, d1, ..., dk) as PyTorch takes sequences ((N, C, T)): the class dim moved last and
+// the positions folded into rows, so each position is one row of the 2-D case; target (N, d1, ..., dk).
+Tensor cross_entropy_nd(const Tensor& input, const Tensor& target, Reduction reduction, double label_smoothing) {
+  detail::check_defined("cross_entropy", target, "target");
+  const int64_t classes = input.size(1);
+  std::vector<int64_t> to_last{0};
+  Shape positions{input.size(0)};
+  for (int64_t d = 2; d < input.dim(); ++d) {
+    to_last.push_back(d);
+    positions.push_back(input.size(d));
+  }
+  to_last.push_back(1);
+  const bool indices = target.dtype() == kInt64;
+  if (indices ? target.shape() != positions : target.shape() != input.shape()) {
+    throw ShapeError("cross_entropy: for input (N, C, d1, ...) " + to_string(input.shape()) + " the target must be " +
+                     (indices ? "int64 class indices " + to_string(positions) : "probabilities " + to_string(input.shape())) +
+                     ", got " + to_string(target.dtype()) + " " + to_string(target.shape()));
+  }
+  Tensor rows = reshape(permute(input, to_last), {-1, classes});
+  Tensor t = indices ? reshape(target, {-1}) : reshape(permute(target, to_last), {-1, classes});
+  Tensor loss = cross_entropy(rows, t, reduction, label_smoothing);
+  return reduction == Reduction::none ? reshape(loss, positions) : loss;
+}
+
 Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction, double label_smoothing) {
   const char* op = "cross_entropy";
+  if (input.defined() && input.dim() > 2) return cross_entropy_nd(input, target, reduction, label_smoothing);
   check_logits(op, input);
   detail::check_defined(op, target, "target");
   if (!(label_smoothing >= 0.0 && label_smoothing <= 1.0)) {

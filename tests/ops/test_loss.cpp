@@ -165,3 +165,39 @@ TEST(Loss, ReductionNames) {
   EXPECT_EQ(to_string(Reduction::mean), "mean");
   EXPECT_EQ(to_string(Reduction::sum), "sum");
 }
+
+// Cross-entropy over sequences: (N, C, T) logits and (N, T) targets as PyTorch takes them.
+TEST(CrossEntropy, SequencesMatchPyTorch) {
+  mt::Golden g("rnn.json");
+  for (std::string name : {"ce_seq_none", "ce_seq_mean", "ce_seq_sum", "ce_4d_smooth_mean"}) {
+    SCOPED_TRACE(name);
+    std::string key = "losses/" + name;
+    Tensor x = g.tensor(key + "/input").requires_grad_();
+    double smoothing = name == "ce_4d_smooth_mean" ? 0.1 : 0.0;
+    Tensor y = cross_entropy(x, g.tensor(key + "/target"), reduction_of(name), smoothing);
+    EXPECT_TRUE(mt::matches_golden(y, g.tensor(key + "/y")));
+    y.backward(g.tensor(key + "/dy"));
+    EXPECT_TRUE(mt::matches_golden(x.grad(), g.tensor(key + "/dinput")));
+  }
+}
+
+TEST(CrossEntropy, SequenceGradientsMatchFiniteDifferences) {
+  Generator gen(5);
+  Tensor labels = tensor(std::vector<int64_t>{0, 3, 1, 2, 2, 0}, {2, 3});
+  Tensor probs = softmax(randn({2, 4, 3}, gen, kFloat64), 1);
+  for (Reduction r : {Reduction::none, Reduction::mean, Reduction::sum}) {
+    mt::expect_gradients_match([&](const std::vector<Tensor>& in) { return cross_entropy(in[0], labels, r); },
+                               {randn({2, 4, 3}, gen, kFloat64)});
+    mt::expect_gradients_match([&](const std::vector<Tensor>& in) { return cross_entropy(in[0], in[1], r, 0.2); },
+                               {randn({2, 4, 3}, gen, kFloat64), probs});
+  }
+}
+
+TEST(CrossEntropy, SequenceTargetShapeErrors) {
+  try {
+    cross_entropy(zeros({2, 4, 3}), tensor(std::vector<int64_t>{0, 1, 2}, {3}));
+    ADD_FAILURE() << "no ShapeError";
+  } catch (const ShapeError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("for input (N, C, d1, ...) (2, 4, 3) the target must be int64 class indices (2, 3), got int64 (3)"));
+  }
+}

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include "minidl/error.h"
+#include "sequence_layers.h"
 
 namespace minidl::cli {
 
@@ -75,6 +76,9 @@ Data load_data(const io::Config& config, uint64_t seed) {
     }
     d.test = std::make_shared<data::TensorDataset>(test);
     d.num_classes = train.num_classes();
+  } else if (source == "chars") {
+    throw ConfigError(config.name() + ": data.source = \"chars\" is trained by `minidl train` (its own loop), shown by "
+                      "`minidl info` and sampled by `minidl generate`; eval, predict and grid do not take it yet");
   } else {  // fashion-mnist
     data::FashionMnistOptions options;
     options.dir = config.get_string("data.dir");
@@ -92,6 +96,15 @@ Data load_data(const io::Config& config, uint64_t seed) {
     if (val_size > 0) {
       d.train = std::make_shared<data::Subset>(all_train, 0, all_train->size() - val_size);
       d.val = std::make_shared<data::Subset>(all_train, all_train->size() - val_size, val_size);
+    }
+    if (config.get_bool("data.rows_as_steps")) {  // sequential Fashion-MNIST: 28 steps of 28 pixels
+      auto rows = [](std::shared_ptr<const data::Dataset> set) -> std::shared_ptr<const data::Dataset> {
+        if (!set) return set;
+        return std::make_shared<data::ImageRows>(set, data::FashionMnist::kRows, data::FashionMnist::kCols);
+      };
+      d.train = rows(d.train);
+      d.val = rows(d.val);
+      d.test = rows(d.test);
     }
     d.num_classes = data::FashionMnist::kNumClasses;
     for (const char* name : data::FashionMnist::kClassNames) d.class_names.push_back(name);
@@ -112,6 +125,8 @@ struct ModelBuilder {
   const io::Config& config;
   Generator gen;
   uint64_t seed;
+  int64_t num_classes = 0;
+  bool sequence = false;  // the examples are (T, features) steps here
   int dropout_count = 0;
 
   nn::LinearOptions linear_options(bool bias) {
@@ -144,14 +159,20 @@ struct ModelBuilder {
       auto option_int = [&](const char* key, int64_t def) { return layer[key].value_or(def); };
       auto option_float = [&](const char* key, double def) { return layer[key].value_or(def); };
       if (type == "linear") {
-        if (shape.dim() != 1) {
+        // 1-D examples, or (T, features) sequences, where it acts on each step's features
+        if (shape.dim() != 1 && !(shape.dim() == 2 && sequence)) {
           fail(where, "a linear layer needs 1-D examples, but they are " + to_string(shape) +
                           " here; put a {type = \"flatten\"} layer before it");
         }
         int64_t out = option_int("out_features", 0);
+        if (out == 0 && num_classes > 0) out = num_classes;  // 0: one output per class (the vocabulary)
         if (out <= 0) fail(where + ".out_features", "must be > 0, got " + std::to_string(out));
-        seq.push_back(nn::linear(shape[0], out, linear_options(layer["bias"].value_or(true))));
-        shape = Shape{out};
+        seq.push_back(nn::linear(shape.back(), out, linear_options(layer["bias"].value_or(true))));
+        shape[shape.dim() - 1] = out;
+      } else if (type == "embedding" || type == "rnn" || type == "lstm" || type == "gru") {
+        add_sequence_layer(seq, type, layer, shape, where, gen, seed, num_classes,
+                           [this](const std::string& a, const std::string& w) { fail(a, w); });
+        sequence = shape.dim() == 2;
       } else if (type == "relu") {
         seq.push_back(nn::relu());
       } else if (type == "tanh") {
@@ -228,7 +249,7 @@ struct ModelBuilder {
 }  // namespace
 
 std::shared_ptr<nn::Sequential> build_model(const io::Config& config, const Data& data, uint64_t seed) {
-  ModelBuilder builder{config, Generator(seed), seed};
+  ModelBuilder builder{config, Generator(seed), seed, data.num_classes};
   auto model = std::make_shared<nn::Sequential>();
   Shape shape = data.input_shape;
   if (const toml::array* configured = config.layers()) {

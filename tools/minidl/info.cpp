@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "language_model.h"
 #include "minidl/nn/summary.h"
 #include "system_report.h"
 
@@ -22,6 +23,7 @@ int info_command(const InfoArgs& args) {
     std::cerr << "minidl info: " << e.what() << "\n";
     return kUsageError;
   }
+  if (config->get_string("data.source") == "chars") return info_language_model(*config, config_name);
   // The model of run 0, built and probed as `train` does (a model that does not fit is exit 2).
   std::unique_ptr<Run> run;
   uint64_t seed = static_cast<uint64_t>(config->get_int("train.seed"));

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "language_model.h"
 
 int main(int argc, char** argv) {
   using namespace minidl::cli;
@@ -60,6 +61,14 @@ int main(int argc, char** argv) {
   grid_cmd->add_option("--threads", grid.threads, "threads for OpenBLAS (default 1)")->check(CLI::PositiveNumber);
   grid_cmd->add_option("--out", grid.out, "output folder (default runs/grid-<config>-<timestamp>)");
 
+  GenerateArgs generate;
+  CLI::App* generate_cmd = app.add_subcommand("generate", "sample text from a character language model (data.source = \"chars\")");
+  generate_cmd->add_option("--checkpoint", generate.checkpoint, "model.safetensors of a chars run")->required();
+  generate_cmd->add_option("--prompt", generate.prompt, "text to start from")->required();
+  generate_cmd->add_option("--length", generate.length, "characters to sample (default 200)");
+  generate_cmd->add_option("--temperature", generate.temperature, "divides the logits: < 1 safer, > 1 wilder (default 1)");
+  generate_cmd->add_option("--seed", generate.seed, "seed of the sampling (default 0)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -72,5 +81,6 @@ int main(int argc, char** argv) {
   if (predict_cmd->parsed()) return predict_command(predict);
   if (plot_cmd->parsed()) return plot_command(plot);
   if (grid_cmd->parsed()) return grid_command(grid);
+  if (generate_cmd->parsed()) return generate_command(generate);
   return kUsageError;
 }

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "language_model.h"
 #include "system_report.h"
 #include "minidl/io/checkpoint.h"
 #include "minidl/threads.h"
@@ -221,6 +222,13 @@ int train_command(const TrainArgs& args) {
     return kRuntimeError;
   }
   set_num_threads(args.threads);
+  if (config->get_string("data.source") == "chars") {  // a language model: its own loop (language_model.cpp)
+    if (!args.resume.empty() || runs != 1) {
+      std::cerr << "minidl train: data.source = \"chars\" trains one run and has no --resume yet\n";
+      return kUsageError;
+    }
+    return train_language_model(*config, config_name, dir, static_cast<uint64_t>(seed0), args.quiet);
+  }
   int64_t first_run = args.resume.empty() ? 0 : resume_from.counters.at("run");
   std::unique_ptr<Run> run;
   if (int code = build_checked_run(*config, config_name, first_run, static_cast<uint64_t>(seed0 + first_run), "train", run)) {

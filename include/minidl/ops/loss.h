@@ -27,6 +27,9 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 // (one-hot rows, for instance) -> () or (N). Computed as a fused, stable log_softmax + nll.
 // label_smoothing in [0, 1] mixes the target with the uniform distribution, as PyTorch 1.13:
 // q = (1 - label_smoothing) target + label_smoothing / C. 'mean' divides by N in both cases.
+// Sequences and maps as PyTorch: input (N, C, d1, ..., dk), e.g. (N, C, T), with target int64
+// (N, d1, ..., dk) or probabilities of input's shape -> () or (N, d1, ..., dk); 'mean' averages
+// over all N d1 ... dk positions.
 // NOTE: no class weights and no ignore_index (every index must be in [0, C)).
 Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
                      double label_smoothing = 0.0);
