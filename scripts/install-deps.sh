@@ -15,6 +15,7 @@ packages=(
   zlib1g-dev                      # gzip IDX files (Fashion-MNIST)
   gnuplot-nox                     # plots
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
+  clang libclang-rt-14-dev        # libFuzzer targets of fuzz/ (make fuzz; built and run briefly by make test)
 )
 if [[ "${1:-}" == "--peer" ]]; then
   packages+=(python3-torch python3-numpy time)  # time: GNU time for peak RSS in bench/compare.sh
