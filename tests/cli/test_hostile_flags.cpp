@@ -131,6 +131,8 @@ TEST(CliHostileFlags, SmallerFindings) {
   CliResult one = run_minidl({"train", config, "--set", "train.epochs=1", "--out", dir.path("one"), "--quiet"});
   ASSERT_EQ(one.code, 0) << describe(one);
   EXPECT_THAT(one.out, Not(HasSubstr("over 1 runs")));
+  // A one-epoch run drew an empty error panel (lines of one point): the epochs are points too.
+  EXPECT_THAT(read_text(dir.path("one/curves.gp")), HasSubstr("with linespoints lw 2 pt 7 ps 0.5 lc rgb '#1f77b4' title 'train error'"));
   // grid takes --quiet, as train does.
   CliResult grid = run_minidl({"grid", config, "--set", "optimizer.lr=[0.01,0.02]", "--set", "train.epochs=1", "--quiet",
                                "--out", dir.path("grid")});

@@ -114,6 +114,19 @@ TEST(CliLostRuns, AFailedGnuplotKeepsItsLogNextToThePlot) {
   EXPECT_FALSE(fs::exists(dir.path("run/.curves.png.part")));
 }
 
+// Finding 14's example: loss.name = nll on outputs that are not log-probabilities gives negative
+// losses, which gnuplot refused on the log axis (a blank PNG and a warning).
+TEST(CliLostRuns, NegativeLossesArePlottedOnALinearAxis) {
+  if (!gnuplot_available()) GTEST_SKIP() << "gnuplot is not installed";
+  TempDir dir;
+  std::string config = dir.write("small.toml", kSmallConfig);
+  CliResult r = run_minidl({"train", config, "--set", "loss.name=nll", "--set", "train.epochs=3", "--out", dir.path("run")});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_THAT(r.err, Not(HasSubstr("warning")));
+  ASSERT_TRUE(fs::exists(dir.path("run/curves.png")));
+  EXPECT_GT(fs::file_size(dir.path("run/curves.png")), 10000u);  // a blank 1100x450 PNG is ~2.5 kB
+}
+
 // Finding 15: a bad label was found after training, without file or line, leaving a partial run
 // folder; and the advice for a folder without a checkpoint went in a circle.
 TEST(CliLostRuns, LabelsAreCheckedBeforeTrainingWithFileAndLine) {
