@@ -156,12 +156,13 @@ void filter_csv(const std::string& path, const std::function<bool(const std::vec
     std::vector<std::string> cells;
     std::stringstream ss(line);
     for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-    auto whole = [](const std::string& c) { return !c.empty() && c.find_first_not_of("0123456789") == std::string::npos; };
+    auto whole = [](const std::string& c) {
+      return !c.empty() && c.size() <= 18 && c.find_first_not_of("0123456789") == std::string::npos;
+    };
     if (cells.size() >= 2 && whole(cells[0]) && whole(cells[1]) && keep(cells)) kept += line + "\n";  // damaged rows go
   }
   in.close();
-  std::ofstream out(path, std::ios::trunc);
-  out << header << "\n" << kept;
+  write_file_atomically(path, header + "\n" + kept);  // a crash here leaves the old file, not half of it
 }
 
 // A value of a checkpoint's metadata, or CheckpointError naming the file and the key.
@@ -379,6 +380,18 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     return code;
   };
   try {
+    if (resuming) {
+      // The rows written after the checkpoint go (replaced atomically) before the files are
+      // opened for appending, so they are not there twice.
+      run->load_state(job.resume->parts);
+      int64_t r0 = first_run, e0 = run->epochs_done(), it0 = job.resume->counters.at("iteration");
+      filter_csv(dir + "/metrics.csv", [&](const std::vector<std::string>& c) {
+        return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) <= e0);
+      });
+      filter_csv(dir + "/iterations.csv", [&](const std::vector<std::string>& c) {
+        return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) < it0);
+      });
+    }
     RunDir out(dir, resuming);
     std::string config_toml = cfg.to_toml();
     if (!resuming) {
@@ -400,20 +413,13 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     double train_seconds = 0, best_val = INFINITY;
     int64_t iteration = 0, bad_epochs = 0;
     if (resuming) {  // continue exactly where the checkpoint left
-      const Checkpoint& resume_from = *job.resume;
-      run->load_state(resume_from.parts);
+      const Checkpoint& resume_from = *job.resume;  // loaded into `run` above
       std::string ckpt = dir + "/checkpoint.safetensors";
       train_seconds = metadata_number(resume_from, ckpt, "train_seconds");
       best_val = metadata_number(resume_from, ckpt, "best_val");
       iteration = resume_from.counters.at("iteration");
       bad_epochs = resume_from.counters.at("bad_epochs");
       int64_t r0 = first_run, e0 = run->epochs_done();
-      filter_csv(out.file("metrics.csv"), [&](const std::vector<std::string>& c) {
-        return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) <= e0);
-      });
-      filter_csv(out.file("iterations.csv"), [&](const std::vector<std::string>& c) {
-        return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) < iteration);
-      });
       progress.message("resuming run " + std::to_string(r0 + 1) + " at epoch " + std::to_string(e0 + 1) + " from " +
                        dir + "/checkpoint.safetensors");
     }
