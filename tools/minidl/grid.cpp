@@ -359,6 +359,7 @@ int grid_command(const GridArgs& args) {
       // A diverged setting is a result of the sweep (too large a learning rate): marked, and
       // the grid goes on with the others.
       if (!(code == kRuntimeError && summary.contains("diverged"))) return code;
+      if (!args.quiet) std::cout << "diverged at epoch " << summary["diverged"]["epoch"] << "; going on" << std::endl;
     }
     json row;
     row["name"] = setting.name;
