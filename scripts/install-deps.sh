@@ -19,6 +19,7 @@ packages=(
   pybind11-dev python3-dev        # the Python module (python/), for /usr/bin/python3
   python3-pytest python3-numpy    # its tests (run by ctest); NumPy interchange
   fortunes                        # English text for the character language models (/usr/share/games/fortunes)
+  clang libclang-rt-14-dev        # libFuzzer targets of fuzz/ (make fuzz; built and run briefly by make test)
 )
 if [[ "${1:-}" == "--peer" ]]; then
   packages+=(python3-torch python3-numpy time libxsmm-dev)  # time: GNU time for peak RSS in bench/compare.sh; libxsmm: a GEMM candidate measured by bench_gemm_backends

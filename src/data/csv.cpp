@@ -3,9 +3,11 @@
 #include "minidl/data/csv.h"
 
 #include <cerrno>
+#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -34,6 +36,8 @@ std::vector<std::string_view> split(std::string_view line, char delimiter) {
 }
 
 std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw DataError(path + ": is a folder, not a CSV file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path + ": cannot open: " + std::strerror(errno));
   std::ostringstream buffer;
@@ -62,6 +66,9 @@ double parse_number(std::string_view field, const Location& at, size_t column, c
   if (ec == std::errc::result_out_of_range) at.fail_column(column, names, "number out of range: '" + std::string(field) + "'");
   if (ec != std::errc() || end != s.data() + s.size()) {
     at.fail_column(column, names, "expected a number, got '" + std::string(field) + "'");
+  }
+  if (std::isfinite(value) && std::fabs(value) > FLT_MAX) {  // 1e39 would become inf as a float32
+    at.fail_column(column, names, "number out of range for float32: '" + std::string(field) + "'");
   }
   if (!std::isfinite(value)) {
     at.fail_column(column, names, "expected a finite number, got '" + std::string(field) + "' (NaN and infinity are not allowed)");
@@ -178,10 +185,23 @@ Columns to_columns(const std::string& path, const Parsed& p, const CsvOptions& o
   return out;
 }
 
-int64_t max_label(const Parsed& p) {
+// The largest class label of a file; more than kMaxClasses classes is an error at the label's
+// line (a label of 99999999999 would make 1e11 classes: most likely not a class column).
+constexpr int64_t kMaxClasses = 100000;
+int64_t max_label(const std::string& path, const Parsed& p) {
   int64_t columns = static_cast<int64_t>(p.header.size());
   double m = -1;
-  for (int64_t i = 0; i < p.rows; ++i) m = std::max(m, p.values[i * columns + columns - 1]);
+  int64_t row = 0;
+  for (int64_t i = 0; i < p.rows; ++i) {
+    if (p.values[i * columns + columns - 1] > m) m = p.values[i * columns + columns - 1], row = i;
+  }
+  if (m >= static_cast<double>(kMaxClasses)) {
+    Location at{path, p.lines[row]};
+    at.fail_column(columns - 1, p.header,
+                   "class label " + std::to_string(static_cast<int64_t>(m)) + " would make more than " +
+                       std::to_string(kMaxClasses) +
+                       " classes (labels are class indices 0, 1, ...; for a numeric target use task = regression)");
+  }
   return static_cast<int64_t>(m);
 }
 
@@ -215,7 +235,7 @@ CsvTable read_csv(const std::string& path, const CsvOptions& options) {
   int64_t num_classes = options.num_classes;
   if (options.task == Task::classification && num_classes == 0) {
     to_columns(path, p, options, 0);  // label errors before the count (a label of 1e300)
-    num_classes = max_label(p) + 1;
+    num_classes = max_label(path, p) + 1;
   }
   return make_table(path, p, options, num_classes);
 }
@@ -237,7 +257,7 @@ CsvSplits read_csv_splits(const std::string& train_path, const std::string& test
   if (options.task == Task::classification && num_classes == 0) {
     to_columns(train_path, train, options, 0);
     to_columns(test_path, test, options, 0);
-    num_classes = std::max(max_label(train), max_label(test)) + 1;
+    num_classes = std::max(max_label(train_path, train), max_label(test_path, test)) + 1;
   }
   CsvTable a = make_table(train_path, train, options, num_classes);
   CsvTable b = make_table(test_path, test, options, num_classes);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <cmath>
 #include <map>
@@ -291,6 +292,19 @@ std::string join(const std::vector<std::string>& items) {
   return s;
 }
 
+// inf and nan are valid TOML but never a valid setting (a learning rate of inf trains NaNs).
+void reject_non_finite(const std::string& file, const std::string& key, const toml::node& node) {
+  if (const auto* f = node.as_floating_point(); f && !std::isfinite(f->get())) {
+    throw ConfigError(where(file, node) + ": " + key + ": expected a finite number, got " + describe(node));
+  }
+  if (const auto* a = node.as_array()) {
+    for (size_t i = 0; i < a->size(); ++i) reject_non_finite(file, key + "[" + std::to_string(i) + "]", *a->get(i));
+  }
+  if (const auto* t = node.as_table()) {
+    for (const auto& [k, v] : *t) reject_non_finite(file, key + "." + std::string(k.str()), v);
+  }
+}
+
 void validate_layers(const std::string& file, const std::string& key, const toml::array& layers) {
   for (size_t i = 0; i < layers.size(); ++i) {
     const toml::table& layer = *layers[i].as_table();
@@ -424,6 +438,13 @@ Config Config::parse(const std::string& text, const std::string& name, const std
 }
 
 Config Config::load(const std::string& path, const std::vector<std::string>& overrides) {
+  // A folder or a device (/dev/null) reads as an empty file, which would train on the defaults.
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    throw ConfigError(path + ": not a config file (" +
+                      std::string(std::filesystem::is_directory(path, ec) ? "a folder" : "not a regular file") +
+                      "); give a .toml file, e.g. configs/disk.toml");
+  }
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot open the config file: " + std::strerror(errno));
   std::stringstream text;
@@ -462,6 +483,7 @@ void Config::validate() {
   for (const auto& [key, node] : present) {
     const KeySpec& spec = *find_spec(key);
     std::string from = origin(key);  // the file, or the --set that gave this value
+    reject_non_finite(from, key, *node);
     if (!type_matches(spec.type, *node)) {
       throw ConfigError(where(from, *node) + ": " + key + ": expected " + type_name(spec.type) + ", got " +
                         describe(*node));
@@ -488,6 +510,22 @@ void Config::validate() {
       throw ConfigError(where(from, *node) + ": optimizer.betas: expected 2 numbers, got " + describe(*node));
     }
     if (spec.type == Type::TableArray) validate_layers(from, key, *node->as_array());
+  }
+  // Rules between keys. One-cycle sets the rate from scheduler.max_lr (default optimizer.lr):
+  // two different values would leave optimizer.lr silently unused.
+  if (get_string("scheduler.name") == "onecycle" && has("scheduler.max_lr") && has("optimizer.lr") &&
+      get_float("scheduler.max_lr") != get_float("optimizer.lr")) {
+    std::ostringstream msg;
+    msg << origin("optimizer.lr") << ": optimizer.lr = " << get_float("optimizer.lr") << " and scheduler.max_lr = "
+        << get_float("scheduler.max_lr") << " (" << origin("scheduler.max_lr")
+        << ") conflict: with scheduler.name = \"onecycle\" the rate rises to max_lr and optimizer.lr is not used; "
+           "set only one of them (max_lr defaults to optimizer.lr)";
+    throw ConfigError(msg.str());
+  }
+  if (get_int("train.early_stopping_patience") > 0 && get_int("data.val_size") == 0) {
+    throw ConfigError(origin("train.early_stopping_patience") +
+                      ": train.early_stopping_patience watches the validation loss, but there is no validation set: "
+                      "set data.val_size > 0 too, or remove it");
   }
   // Scoped keys that do not apply to the chosen optimizer/scheduler/loss/source are ignored.
   for (const auto& [key, node] : present) {

@@ -231,7 +231,8 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
                            ", the model has " + to_string(x.dtype()) + " (convert with model.to(dtype) first)");
     }
   }
-  for (const auto& [key, x] : state) {
+  for (const auto& entry : state) {
+    const std::string& key = entry.first;  // not a structured binding: clang 14 cannot capture those in a lambda
     bool known = std::any_of(expected.begin(), expected.end(), [&](const auto& item) { return item.first == key; });
     if (!known) unexpected.push_back(key);
   }

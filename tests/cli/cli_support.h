@@ -57,9 +57,10 @@ inline int exit_code_of(int status) {
 
 // Starts `minidl args...` with extra environment variables, stdout and stderr to the given files.
 inline pid_t spawn_minidl(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file,
-                          const std::map<std::string, std::string>& env = {}) {
+                          const std::map<std::string, std::string>& env = {}, const std::string& cwd = "") {
   pid_t pid = ::fork();
   if (pid == 0) {
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) std::_Exit(126);
     int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
@@ -85,9 +86,11 @@ inline int wait_for(pid_t pid) {
 }
 
 // Runs `minidl args...` to the end.
-inline CliResult run_minidl(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+// `cwd`: the working folder of the process (default: the test's).
+inline CliResult run_minidl(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+                            const std::string& cwd = "") {
   TempDir io;
-  pid_t pid = spawn_minidl(args, io.path("out"), io.path("err"), env);
+  pid_t pid = spawn_minidl(args, io.path("out"), io.path("err"), env, cwd);
   CliResult r;
   r.code = wait_for(pid);
   r.out = read_text(io.path("out"));

@@ -118,7 +118,7 @@ INSTANTIATE_TEST_SUITE_P(
                                   "{type=\"linear\",out_features=2}]",
                                   "data.val_size=50", "train.early_stopping_patience=10"}},
                       // A scheduler stepped after every optimizer step, with momentum cycling.
-                      ResumeCase{"onecycle", {"scheduler.name=onecycle", "scheduler.max_lr=0.05"}},
+                      ResumeCase{"onecycle", {"scheduler.name=onecycle", "optimizer.lr=0.05"}},
                       // SGD with momentum, a per-epoch StepLR, and a checkpoint after every epoch.
                       ResumeCase{"sgd_step_checkpoint_every_epoch",
                                  {"optimizer.name=sgd", "optimizer.lr=0.1", "optimizer.momentum=0.9", "scheduler.name=step",

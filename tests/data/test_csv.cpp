@@ -91,12 +91,34 @@ TEST(Csv, BadClassLabelsNameTheirLine) {
               HasSubstr(":3: column 2 ('label'): expected an integer class label in [0, 3), got 5"));
 }
 
+// Issue 14, finding 5: a label of 99999999999 made 1e11 class names (2 GB and counting).
+TEST(Csv, AHugeClassLabelIsAnErrorAtItsLine) {
+  EXPECT_THAT(csv_error("x,label\n1,0\n2,99999999999\n3,1\n"),
+              HasSubstr("train.csv:3: column 2 ('label'): class label 99999999999 would make more than 100000 classes"));
+  TempDir dir;
+  std::string train = dir.write("train.csv", "x,label\n1,0\n2,1\n");
+  std::string test = dir.write("test.csv", "x,label\n1,0\n2,1\n3,100000\n");
+  try {
+    read_csv_splits(train, test);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("test.csv:4: column 2 ('label'): class label 100000"));
+  }
+}
+
 TEST(Csv, EmptyMissingAndHeaderlessFiles) {
   EXPECT_THAT(csv_error(""), HasSubstr("empty file (expected a header row"));
   EXPECT_THAT(csv_error("\n\n"), HasSubstr("empty file"));
   EXPECT_THAT(csv_error("x,label\n"), HasSubstr("no examples after the header"));
   EXPECT_THAT(csv_error("1,2,0\n3,4,1\n"), HasSubstr(":1: the first line must be a header of column names, got '1,2,0'"));
   EXPECT_THAT(csv_error("x,,label\n1,2,0\n"), HasSubstr(":1: column 2 of the header has no name"));
+  TempDir dir;  // issue 14: a folder said "empty file"
+  try {
+    read_csv(dir.dir());
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(dir.dir() + ": is a folder, not a CSV file"));
+  }
   try {
     read_csv("/nonexistent/dir/train.csv");
     FAIL();

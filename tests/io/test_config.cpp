@@ -77,6 +77,16 @@ TEST(Config, WrongTypesAndValuesAreErrors) {
   EXPECT_THAT(error_of("[train\n"), HasSubstr("test.toml:1: invalid TOML"));
 }
 
+// Issue 14, finding 7: lr = inf passed validation and trained NaNs; nan in a layer option too.
+TEST(Config, NonFiniteNumbersAreErrors) {
+  EXPECT_THAT(error_of("[optimizer]\nlr = inf\n"), HasSubstr("test.toml:2: optimizer.lr: expected a finite number, got inf"));
+  EXPECT_THAT(error_of("", {"optimizer.lr=-inf"}), HasSubstr("--set optimizer.lr=-inf: optimizer.lr: expected a finite number"));
+  EXPECT_THAT(error_of("[optimizer]\nbetas = [0.9, nan]\n"), HasSubstr("optimizer.betas[1]: expected a finite number"));
+  EXPECT_THAT(error_of("", {"model.layers=[{type=\"linear\",out_features=2},{type=\"leaky_relu\",negative_slope=nan}]"}),
+              HasSubstr("model.layers[1].negative_slope: expected a finite number, got nan"));
+  EXPECT_THAT(error_of("[scheduler]\nname = \"onecycle\"\nmax_lr = nan\n"), HasSubstr("scheduler.max_lr: expected a finite number"));
+}
+
 TEST(Config, SetErrorsNameTheSet) {
   EXPECT_THAT(error_of("", {"optimizer.lr=abc def"}), HasSubstr("--set optimizer.lr=abc def"));
   EXPECT_THAT(error_of("", {"optimizer.lr=fast"}), HasSubstr("--set optimizer.lr=fast: optimizer.lr: expected a number"));

@@ -26,6 +26,7 @@ struct TrainArgs {
   std::string out;                    // empty: runs/<config>-<timestamp>
   bool quiet = false;
   std::string resume;                 // --resume DIR
+  bool runs_given = false;            // --runs on the command line (an error with --resume)
 };
 int train_command(const TrainArgs& args);
 
@@ -42,6 +43,7 @@ struct TrainJob {
   bool quiet = false;
   const Checkpoint* resume = nullptr;
   std::string command = "train";  // "minidl <command>:" in messages
+  bool summary_line = true;        // the final line (grid --quiet leaves it out)
 };
 // Builds run `index` of `config` and pushes one batch through it, so that a model that does not
 // fit the data is found before anything is written. Returns kOk with `run`, or the exit code
@@ -66,11 +68,12 @@ struct InfoArgs {
 int info_command(const InfoArgs& args);
 
 struct EvalArgs {
-  std::string config;              // empty: the checkpoint's config, else the default config
+  std::string config;              // empty: the config stored in the checkpoint
   std::vector<std::string> sets;
   std::string checkpoint;
   std::optional<int64_t> seed;     // default: the checkpoint's run seed, else train.seed
   bool json = false;
+  bool fit_standardizer = false;   // fit the statistics a checkpoint lacks on the training data
 };
 int eval_command(const EvalArgs& args);
 
@@ -81,6 +84,7 @@ struct PredictArgs {
   std::optional<int64_t> seed;
   std::string input;               // CSV: a header, then one example's features per line
   std::string output;              // empty: stdout
+  bool fit_standardizer = false;
 };
 int predict_command(const PredictArgs& args);
 
@@ -96,10 +100,12 @@ struct GridArgs {
   std::optional<int64_t> seed;
   int threads = 1;
   std::string out;                 // empty: runs/grid-<config>-<timestamp>
+  bool quiet = false;              // only the table and the best setting
 };
 int grid_command(const GridArgs& args);
-// grid.csv -> grid.gp -> grid.png in `dir` (gnuplot); false with a warning when not drawn.
-bool draw_grid_plot(const std::string& dir, std::vector<std::string>& warnings);
+// grid.csv -> grid.gp -> grid.png in `dir` (gnuplot); false with a warning when not drawn, or
+// with `*interrupted` set when a SIGINT/SIGTERM stopped gnuplot.
+bool draw_grid_plot(const std::string& dir, std::vector<std::string>& warnings, bool* interrupted = nullptr);
 
 // A model restored from a checkpoint for eval and predict (eval.cpp).
 struct LoadedModel {
@@ -113,7 +119,10 @@ struct LoadedModel {
 };
 // Throws ConfigError (exit 2) for the config, CheckpointError/IoError/DataError (exit 1) naming
 // the file for the rest.
+// A checkpoint without a config of its own needs `config_path`; one without standardisation
+// statistics, for a config that standardises (disk, csv), needs `fit_standardizer` (else
+// ConfigError): no silent fallback.
 LoadedModel load_model(const std::string& config_path, const std::vector<std::string>& sets,
-                       const std::string& checkpoint, std::optional<int64_t> seed);
+                       const std::string& checkpoint, std::optional<int64_t> seed, bool fit_standardizer = false);
 
 }  // namespace minidl::cli

@@ -1,7 +1,10 @@
 // `minidl eval`: a saved model on the test set of its config, and load_model(), which eval and
 // predict share: the checkpoint's weights in the config's network, with the inputs standardised
 // by the statistics the model was trained with.
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "commands.h"
@@ -39,7 +42,7 @@ std::shared_ptr<const data::Dataset> standardized(const std::shared_ptr<const da
 }  // namespace
 
 LoadedModel load_model(const std::string& config_path, const std::vector<std::string>& sets,
-                       const std::string& checkpoint, std::optional<int64_t> seed) {
+                       const std::string& checkpoint, std::optional<int64_t> seed, bool fit_standardizer) {
   // The file: a model (model.safetensors, best.safetensors, a PyTorch state_dict) or a training
   // checkpoint of `minidl train` (checkpoint.safetensors, its model part).
   SafetensorsFile file = load_safetensors(checkpoint);
@@ -55,7 +58,16 @@ LoadedModel load_model(const std::string& config_path, const std::vector<std::st
     for (const auto& [key, t] : file.tensors) {
       if (key.rfind("standardizer.", 0) != 0) weights.insert(key, t);
     }
-    if (file.metadata.contains("seed")) stored_seed = std::stoll(file.metadata.at("seed"));
+    if (file.metadata.contains("seed")) {
+      const std::string& text = file.metadata.at("seed");
+      char* end = nullptr;
+      errno = 0;
+      unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+      if (text.empty() || text[0] == '-' || *end != '\0' || errno == ERANGE || v > INT64_MAX) {
+        throw CheckpointError(checkpoint + ": metadata 'seed' = '" + text + "' is not a seed (a whole number >= 0)");
+      }
+      stored_seed = static_cast<int64_t>(v);
+    }
   }
   std::optional<data::Standardizer> standardizer = stored_standardizer(file.tensors, checkpoint);
 
@@ -69,8 +81,10 @@ LoadedModel load_model(const std::string& config_path, const std::vector<std::st
     config_name = checkpoint + " (its config)";
     config = io::Config::parse(file.metadata.at("config"), config_name, sets);
   } else {
-    config_name = default_config_path();
-    config = io::Config::load(config_name, sets);
+    // No silent fallback to the default config: a model is only right with the network and the
+    // data it was trained with.
+    throw ConfigError(checkpoint + ": carries no config (it was not written by `minidl train`): give the config the "
+                      "model was trained with, e.g. minidl eval CONFIG --checkpoint " + checkpoint);
   }
   for (const std::string& w : config->warnings()) std::cerr << "warning: " << w << "\n";
   uint64_t data_seed = static_cast<uint64_t>(seed ? *seed : stored_seed ? *stored_seed : config->get_int("train.seed"));
@@ -86,6 +100,16 @@ LoadedModel load_model(const std::string& config_path, const std::vector<std::st
     d.test = standardized(d.test, *standardizer, checkpoint);
     d.standardizer = standardizer;
   } else {
+    // The statistics the model was trained with are unknown, unless the config is the
+    // checkpoint's own (a training checkpoint: the same data, so the same fit). Fitting new ones
+    // on other data would give a plausible but wrong accuracy.
+    bool fitted = config->get_bool("data.standardize") && config->get_string("data.source") != "fashion-mnist";
+    if (fitted && !fit_standardizer && !(config_path.empty() && sets.empty())) {
+      throw ConfigError(checkpoint + ": has no standardisation statistics, but " + config_name +
+                        " standardises its inputs (data.standardize = true): if the model was trained on raw "
+                        "inputs, add --set data.standardize=false; to fit the statistics on this config's training "
+                        "data, add --fit-standardizer");
+    }
     d = load_data(*config, data_seed);
   }
   std::shared_ptr<nn::Sequential> model = build_model(*config, d, data_seed);
@@ -99,7 +123,7 @@ LoadedModel load_model(const std::string& config_path, const std::vector<std::st
 
 int eval_command(const EvalArgs& args) {
   try {
-    LoadedModel m = load_model(args.config, args.sets, args.checkpoint, args.seed);
+    LoadedModel m = load_model(args.config, args.sets, args.checkpoint, args.seed, args.fit_standardizer);
     Evaluation e;
     try {
       e = evaluate(*m.model, m.objective, *m.data.test, m.data.num_classes);

@@ -2,8 +2,11 @@
 #include "experiment.h"
 
 #include <cmath>
+#include <sstream>
 #include <toml++/toml.h>
 
+#include "checked_size.h"
+#include "label_check.h"
 #include "minidl/error.h"
 #include "sequence_layers.h"
 
@@ -59,7 +62,25 @@ Data load_data(const io::Config& config, uint64_t seed) {
     options.targets = targets;
     data::CsvSplits splits = data::read_csv_splits(train_path, test_path, options);
     data::TensorDataset train = splits.train, test = splits.test;
+    if (options.task == data::Task::classification) {
+      d.label_files = {{train_path, splits.target_names.at(0), splits.train.labels(), csv_row_lines(train_path)},
+                       {test_path, splits.target_names.at(0), splits.test.labels(), csv_row_lines(test_path)}};
+    }
     if (standardize) {
+      // A constant column cannot be standardised: named here (1-based, with its header name).
+      const Tensor& x = train.inputs();
+      const float* v = x.data<float>();
+      for (int64_t j = 0, n = x.size(0), f = x.size(1); j < f && n > 0; ++j) {
+        bool constant = true;
+        for (int64_t i = 1; i < n && constant; ++i) constant = v[i * f + j] == v[j];
+        if (constant) {
+          std::ostringstream value;
+          value << v[j];
+          throw DataError(train_path + ": column " + std::to_string(j + 1) + " ('" + splits.feature_names.at(j) +
+                          "') has the same value (" + value.str() + ") in every row, so it cannot be standardised "
+                          "(std 0): remove the column, or set data.standardize = false");
+        }
+      }
       d.standardizer = data::Standardizer::fitted_on(train.inputs());
       train = d.standardizer->transform(train);
       test = d.standardizer->transform(test);
@@ -167,6 +188,7 @@ struct ModelBuilder {
         int64_t out = option_int("out_features", 0);
         if (out == 0 && num_classes > 0) out = num_classes;  // 0: one output per class (the vocabulary)
         if (out <= 0) fail(where + ".out_features", "must be > 0, got " + std::to_string(out));
+        checked_bytes(config.name() + ": " + where, "a linear layer's weight", {out, shape.back()});
         seq.push_back(nn::linear(shape.back(), out, linear_options(layer["bias"].value_or(true))));
         shape[shape.dim() - 1] = out;
       } else if (type == "embedding" || type == "rnn" || type == "lstm" || type == "gru") {
@@ -184,8 +206,10 @@ struct ModelBuilder {
       } else if (type == "identity") {
         seq.push_back(std::make_shared<nn::Identity>());
       } else if (type == "flatten") {
+        int64_t n = 1;
+        for (int64_t d = 0; d < shape.dim(); ++d) n = checked_product(config.name() + ": " + where, {n, shape[d]});
         seq.push_back(nn::flatten());
-        shape = Shape{shape.numel()};
+        shape = Shape{n};
       } else if (type == "leaky_relu") {
         seq.push_back(nn::leaky_relu(option_float("negative_slope", 0.01)));
       } else if (type == "softmax") {
@@ -212,9 +236,12 @@ struct ModelBuilder {
         o.padding = padding;
         o.bias = layer["bias"].value_or(true);
         o.generator = &gen;
+        checked_bytes(config.name() + ": " + where, "a conv2d layer's weight", {out, shape[0], k, k});
         seq.push_back(nn::conv2d(shape[0], out, k, o));
+        if (padding > (int64_t{1} << 30)) fail(where + ".padding", "is too large, got " + std::to_string(padding));
         int64_t h = (shape[1] + 2 * padding - k) / stride + 1, w = (shape[2] + 2 * padding - k) / stride + 1;
         if (h <= 0 || w <= 0) fail(where, "kernel_size " + std::to_string(k) + " is larger than the input " + to_string(shape));
+        checked_bytes(config.name() + ": " + where, "a conv2d layer's output per example", {out, h, w});
         shape = Shape{out, h, w};
       } else if (type == "max_pool2d" || type == "avg_pool2d") {
         if (shape.dim() != 3) fail(where, "a pooling layer needs (channels, height, width) examples, got " + to_string(shape));
@@ -261,7 +288,11 @@ std::shared_ptr<nn::Sequential> build_model(const io::Config& config, const Data
       layers.push_back(toml::table{{"type", "linear"}, {"out_features", 25}});
       layers.push_back(toml::table{{"type", "relu"}});
     }
-    int64_t outputs = config.get_string("data.targets") == "label" ? 1 : std::max<int64_t>(data.num_classes, 1);
+    // Classification: one output per class (or one 0/1 output); regression: one per target column.
+    int64_t outputs = config.get_string("data.targets") == "label" ? 1
+                      : data.num_classes > 0                      ? data.num_classes
+                      : data.train->size() > 0 ? data.train->get_batch(arange(0.0, 1.0, 1.0, kInt64)).targets.numel()
+                                               : 1;
     layers.push_back(toml::table{{"type", "linear"}, {"out_features", outputs}});
     builder.add_layers(*model, layers, shape, "model.layers");
   }

@@ -26,6 +26,14 @@ struct Data {
   bool is_images = false;
   // Disk only: raw (unstandardised) points and labels, for the plots.
   Tensor train_points, train_labels, test_points, test_labels;
+  // CSV classification: the label column of each file with the file line of each example, so
+  // that labels are checked before training with file and line (check_labels).
+  struct LabelFile {
+    std::string path, column;
+    Tensor labels;
+    std::vector<int64_t> lines;
+  };
+  std::vector<LabelFile> label_files;  // train, then test
 };
 
 // Data of one run; `seed` draws the disk points (other sources ignore it).

@@ -19,6 +19,8 @@
 #include "commands.h"
 #include "minidl/io/atomic_file.h"
 #include "minidl/threads.h"
+#include "plots.h"
+#include "run_lock.h"
 
 namespace minidl::cli {
 
@@ -159,7 +161,7 @@ std::string default_grid_dir(const std::string& config_path) {
 }  // namespace
 
 // grid.json -> grid.csv (one block per combination of the other swept keys) and grid.gp -> grid.png.
-bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warnings) {
+bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warnings, bool* interrupted) {
   fs::path dir(dir_name);
   json grid;
   try {
@@ -169,11 +171,23 @@ bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warni
     warnings.push_back((dir / "grid.json").string() + ": cannot be read: " + e.what());
     return false;
   }
-  const json& settings = grid["settings"];
-  std::vector<std::string> swept = grid["swept"].get<std::vector<std::string>>();
+  json settings = json::array();
+  std::vector<std::string> swept, diverged_names;
+  try {
+    // Settings that diverged have no results: they are named in the title instead.
+    for (const json& s : grid.at("settings")) {
+      if (s.contains("diverged") || !s.at("test_loss_mean").is_number()) diverged_names.push_back(s.at("name").get<std::string>());
+      else settings.push_back(s);
+    }
+    swept = grid.at("swept").get<std::vector<std::string>>();
+    grid.at("runs").get<int64_t>();
+  } catch (const std::exception& e) {
+    warnings.push_back((dir / "grid.json").string() + ": not a grid of `minidl grid`: " + e.what());
+    return false;
+  }
   if (settings.empty() || swept.empty()) return false;
   const std::string& key = swept[0];
-  bool accuracy = !settings[0]["test_accuracy_mean"].is_null();
+  bool accuracy = settings[0]["test_accuracy_mean"].is_number();
   const char* mean_key = accuracy ? "test_accuracy_mean" : "test_loss_mean";
   const char* std_key = accuracy ? "test_accuracy_std" : "test_loss_std";
   bool numeric = true;
@@ -218,7 +232,14 @@ bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warni
      << "set terminal pngcairo noenhanced size 800,500 font 'DejaVu Sans,10'\nset output 'grid.png'\n"
      << "set datafile separator ','\nset grid\nset key bottom right\n"
      << "set title '" << (accuracy ? "test accuracy" : "test loss") << " against " << key << " (mean"
-     << (runs > 1 ? " and std over " + std::to_string(runs) + " runs" : " of 1 run") << ")'\n"
+     << (runs > 1 ? " and std over " + std::to_string(runs) + " runs" : " of 1 run") << ")";
+  if (!diverged_names.empty()) {
+    std::string names;
+    for (const std::string& n : diverged_names) names += (names.empty() ? "" : ", ") + n;
+    for (char& c : names) c = c == '\'' ? '"' : c;
+    gp << "; diverged: " << names;
+  }
+  gp << "'\n"
      << "set xlabel '" << key << "'\nset ylabel '" << (accuracy ? "test accuracy" : "test loss") << "'\n"
      << "set autoscale xfix\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nset format x '%g'\n";
   if (log_x) gp << "set logscale x\n";
@@ -233,17 +254,14 @@ bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warni
   }
   gp << "\n";
   write_file_atomically((dir / "grid.gp").string(), gp.str());
-  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
+  if (!have_gnuplot()) {
     warnings.push_back("gnuplot is not installed (apt-get install gnuplot-nox): run `minidl plot " + dir.string() +
                        "` after installing it");
     return false;
   }
-  std::string cmd = "cd '" + dir.string() + "' && gnuplot grid.gp > gnuplot.log 2>&1";
-  bool ok = std::system(cmd.c_str()) == 0 && fs::exists(dir / "grid.png");
-  std::error_code ec;
-  if (ok) fs::remove(dir / "gnuplot.log", ec);
-  else warnings.push_back("gnuplot failed on " + (dir / "grid.gp").string() + " (see " + (dir / "gnuplot.log").string() + ")");
-  return ok;
+  PlotResult r = run_gnuplot(dir.string(), "grid.gp", "grid.png", warnings);
+  if (r == PlotResult::interrupted && interrupted) *interrupted = true;
+  return r == PlotResult::drawn;
 }
 
 int grid_command(const GridArgs& args) {
@@ -300,14 +318,30 @@ int grid_command(const GridArgs& args) {
     }
   }
 
+  // ---- one grid writes the folder (a default name is never taken twice) ----
+  std::unique_ptr<RunLock> lock;
+  try {
+    if (args.out.empty()) out = reserve_folder(out);
+    lock = std::make_unique<RunLock>(out);
+  } catch (const std::exception& e) {
+    std::cerr << "minidl grid: " << e.what() << "\n";
+    return kRuntimeError;
+  }
+  if (!lock->was_empty()) {
+    std::cerr << "minidl grid: " << out << " is not empty (another process wrote it meanwhile); choose another folder\n";
+    return kUsageError;
+  }
+
   // ---- train every setting ----
-  std::cout << "minidl grid " << args.config << ": " << settings.size() << " settings x " << args.runs
-            << (args.runs == 1 ? " run" : " runs") << ", writing " << out << "\n";
+  if (!args.quiet) {
+    std::cout << "minidl grid " << args.config << ": " << settings.size() << " settings x " << args.runs
+              << (args.runs == 1 ? " run" : " runs") << ", writing " << out << "\n";
+  }
   json rows = json::array();
   for (size_t i = 0; i < settings.size(); ++i) {
     const Setting& setting = settings[i];
     std::string dir = (fs::path(out) / setting.name).string();
-    std::cout << "[" << i + 1 << "/" << settings.size() << "] " << setting.name << ": " << std::flush;
+    if (!args.quiet) std::cout << "[" << i + 1 << "/" << settings.size() << "] " << setting.name << ": " << std::flush;
     std::unique_ptr<Run> run;
     int64_t seed = seed_of(*configs[i]);
     if (int code = build_checked_run(*configs[i], args.config, 0, static_cast<uint64_t>(seed), "grid", run)) return code;
@@ -319,8 +353,14 @@ int grid_command(const GridArgs& args) {
     job.seed = seed;
     job.quiet = true;  // one line per setting: the summary line of `train`
     job.command = "grid";
+    job.summary_line = !args.quiet;
     json summary;
-    if (int code = run_training(job, std::move(run), &summary)) return code;
+    if (int code = run_training(job, std::move(run), &summary)) {
+      // A diverged setting is a result of the sweep (too large a learning rate): marked, and
+      // the grid goes on with the others.
+      if (!(code == kRuntimeError && summary.contains("diverged"))) return code;
+      if (!args.quiet) std::cout << "diverged at epoch " << summary["diverged"]["epoch"] << "; going on" << std::endl;
+    }
     json row;
     row["name"] = setting.name;
     row["dir"] = setting.name;
@@ -333,6 +373,13 @@ int grid_command(const GridArgs& args) {
     row["test_loss_std"] = number_or_null(std_over(runs, "test_loss"));
     row["train_accuracy_mean"] = number_or_null(mean_over(runs, "train_accuracy"));
     row["train_seconds_mean"] = number_or_null(mean_over(runs, "train_seconds"));
+    if (summary.contains("diverged")) {
+      row["diverged"] = summary["diverged"];
+      for (const char* key : {"test_accuracy_mean", "test_accuracy_std", "test_loss_mean", "test_loss_std",
+                              "train_accuracy_mean"}) {
+        row[key] = nullptr;  // the runs before the diverged one are in its folder's summary.json
+      }
+    }
     rows.push_back(row);
   }
 
@@ -351,15 +398,30 @@ int grid_command(const GridArgs& args) {
     std::cerr << "minidl grid: " << e.what() << "\n";
     return kRuntimeError;
   }
-  bool accuracy = !rows[0]["test_accuracy_mean"].is_null();
+  // Settings that diverged are marked in the table and left out of "best" and of the plot.
+  auto diverged = [](const json& r) { return r.contains("diverged"); };
+  size_t first_ok = 0;
+  while (first_ok < rows.size() && diverged(rows[first_ok])) ++first_ok;
+  if (first_ok == rows.size()) {
+    std::cerr << "minidl grid: every setting diverged (see the \"diverged\" entries of " << out << "/grid.json)\n";
+    return kRuntimeError;
+  }
+  bool accuracy = !rows[first_ok]["test_accuracy_mean"].is_null();
   size_t width = 7;
   for (const json& r : rows) width = std::max(width, r["name"].get<std::string>().size());
   std::printf("\n%-*s  %22s  %10s  %10s\n", static_cast<int>(width), "setting",
               accuracy ? "test accuracy (std)" : "test loss (std)", accuracy ? "test loss" : "", "train s");
-  size_t best = 0;
+  size_t best = first_ok;
   for (size_t i = 0; i < rows.size(); ++i) {
     const json& r = rows[i];
     char main_column[64];
+    if (diverged(r)) {
+      std::snprintf(main_column, sizeof main_column, "diverged (epoch %lld)",
+                    static_cast<long long>(r["diverged"]["epoch"].get<int64_t>()));
+      std::printf("%-*s  %22s  %10s  %10s\n", static_cast<int>(width), r["name"].get<std::string>().c_str(), main_column,
+                  "", "");
+      continue;
+    }
     if (accuracy) {
       std::snprintf(main_column, sizeof main_column, "%.2f%% (%.2f%%)", 100 * r["test_accuracy_mean"].get<double>(),
                     100 * r["test_accuracy_std"].get<double>());
@@ -375,13 +437,18 @@ int grid_command(const GridArgs& args) {
   }
   std::vector<std::string> warnings;
   bool all_equal = rows.size() > 1;
-  for (const json& r : rows) all_equal &= r["test_loss_mean"] == rows[0]["test_loss_mean"];
+  for (const json& r : rows) all_equal &= !diverged(r) && r["test_loss_mean"] == rows[0]["test_loss_mean"];
   if (all_equal) {
-    warnings.push_back("every setting gave exactly the same results: do the swept keys change anything in this config? "
-                       "(e.g. scheduler.max_lr of onecycle, not optimizer.lr, sets its learning rate)");
+    warnings.push_back("every setting gave exactly the same results: do the swept keys change anything in this config?");
   }
-  bool drawn = draw_grid_plot(out, warnings);
+  bool plot_interrupted = false;
+  bool drawn = draw_grid_plot(out, warnings, &plot_interrupted);
   for (const std::string& w : warnings) std::cerr << "warning: " << w << "\n";
+  if (plot_interrupted) {
+    std::cerr << "minidl grid: interrupted while drawing the plot; the results are in " << out
+              << "/grid.json, redraw with: minidl plot " << out << "\n";
+    return kInterrupted;
+  }
   std::cout << "best: " << rows[best]["name"].get<std::string>() << "; results in " << out << "/grid.json"
             << (drawn ? ", " + out + "/grid.png" : std::string()) << "\n";
   std::cout.flush();

@@ -1,6 +1,7 @@
 // `minidl info`: what a config builds, without training it: the data's shape, the module tree
 // (PyTorch's print(model)) and the layer table (nn::summary) for one example.
 #include <iostream>
+#include <sstream>
 
 #include "commands.h"
 #include "language_model.h"
@@ -8,6 +9,24 @@
 #include "system_report.h"
 
 namespace minidl::cli {
+
+namespace {
+
+// The rates the training will really use: one-cycle sets them from max_lr (default optimizer.lr).
+std::string learning_rates(const io::Config& config) {
+  std::ostringstream os;
+  if (config.get_string("scheduler.name") != "onecycle") {
+    os << "lr " << config.get_float("optimizer.lr");
+    return os.str();
+  }
+  double peak = config.has("scheduler.max_lr") ? config.get_float("scheduler.max_lr") : config.get_float("optimizer.lr");
+  double start = peak / config.get_float("scheduler.div_factor");
+  os << "lr " << start << " rising to " << peak << ", then down to " << start / config.get_float("scheduler.final_div_factor")
+     << " by one-cycle";
+  return os.str();
+}
+
+}  // namespace
 
 int info_command(const InfoArgs& args) {
   if (args.system) {
@@ -39,7 +58,7 @@ int info_command(const InfoArgs& args) {
               << ", " << d.train->size() << " training / " << (d.val ? d.val->size() : 0) << " validation / "
               << d.test->size() << " test examples\n"
               << "loss " << run->objective().repr << ", optimizer " << config->get_string("optimizer.name")
-              << " (lr " << config->get_float("optimizer.lr") << "), scheduler " << config->get_string("scheduler.name")
+              << " (" << learning_rates(*config) << "), scheduler " << config->get_string("scheduler.name")
               << ", " << config->get_int("train.epochs") << " epochs of " << run->batches_per_epoch() << " batches\n\n"
               << model << "\n\n"
               << nn::summary(model, Shape(dims));

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "flags.h"
 #include "language_model.h"
 
 int main(int argc, char** argv) {
@@ -16,8 +17,8 @@ int main(int argc, char** argv) {
   train_cmd->add_option("config", train.config, "TOML config file");
   train_cmd->add_option("--set", train.sets, "override a config key: --set optimizer.lr=0.01 (repeatable)");
   train_cmd->add_option("--runs", train.runs, "number of runs; run i uses seed S+i")->check(CLI::PositiveNumber);
-  train_cmd->add_option("--seed", train.seed, "seed of run 0 (default train.seed)");
-  train_cmd->add_option("--threads", train.threads, "threads for OpenBLAS (default 1)")->check(CLI::PositiveNumber);
+  train_cmd->add_option("--seed", train.seed, "seed of run 0 (default train.seed)")->check(seed_flag());
+  train_cmd->add_option("--threads", train.threads, "threads for large matrix products (default 1)")->check(threads_flag());
   train_cmd->add_option("--out", train.out, "output folder (default runs/<config>-<timestamp>)");
   train_cmd->add_flag("--quiet", train.quiet, "print only the final summary line");
   train_cmd->add_option("--resume", train.resume, "continue the interrupted run in this folder");
@@ -30,22 +31,28 @@ int main(int argc, char** argv) {
 
   EvalArgs eval;
   CLI::App* eval_cmd = app.add_subcommand("eval", "evaluate a saved model on the config's test set");
-  eval_cmd->add_option("config", eval.config, "TOML config file (default: the checkpoint's config, else configs/disk.toml)");
+  eval_cmd->add_option("config", eval.config, "TOML config file (default: the config stored in the checkpoint)");
   eval_cmd->add_option("--checkpoint", eval.checkpoint, "model file (model.safetensors, or a PyTorch state_dict as safetensors)")
       ->required();
   eval_cmd->add_option("--set", eval.sets, "override a config key (repeatable)");
-  eval_cmd->add_option("--seed", eval.seed, "seed of the data (default: the seed the model was trained with)");
+  eval_cmd->add_option("--seed", eval.seed, "seed of the data (default: the seed the model was trained with)")
+      ->check(seed_flag());
   eval_cmd->add_flag("--json", eval.json, "print one JSON object (test_loss, test_accuracy, confusion)");
+  eval_cmd->add_flag("--fit-standardizer", eval.fit_standardizer,
+                     "for a checkpoint without standardisation statistics: fit them on the config's training data");
 
   PredictArgs predict;
   CLI::App* predict_cmd = app.add_subcommand("predict", "class and probabilities (or outputs) of a saved model for each row of a CSV");
-  predict_cmd->add_option("config", predict.config, "TOML config file (default: the checkpoint's config, else configs/disk.toml)");
+  predict_cmd->add_option("config", predict.config, "TOML config file (default: the config stored in the checkpoint)");
   predict_cmd->add_option("--checkpoint", predict.checkpoint, "model file")->required();
   predict_cmd->add_option("--input", predict.input, "CSV file: a header, then the features of one example per line")
       ->required();
   predict_cmd->add_option("--output", predict.output, "CSV file to write (default: standard output)");
   predict_cmd->add_option("--set", predict.sets, "override a config key (repeatable)");
-  predict_cmd->add_option("--seed", predict.seed, "seed of the training data, when the config standardises inputs itself");
+  predict_cmd->add_flag("--fit-standardizer", predict.fit_standardizer,
+                        "for a checkpoint without standardisation statistics: fit them on the config's training data");
+  predict_cmd->add_option("--seed", predict.seed, "seed of the training data, when the config standardises inputs itself")
+      ->check(seed_flag());
 
   PlotArgs plot;
   CLI::App* plot_cmd = app.add_subcommand("plot", "redraw the plots of a run (or grid) folder from its data files");
@@ -57,9 +64,10 @@ int main(int argc, char** argv) {
   grid_cmd->add_option("--set", grid.sets, "sweep a key: --set optimizer.lr=[0.001,0.01]; key=value fixes it (repeatable)")
       ->required();
   grid_cmd->add_option("--runs", grid.runs, "runs per setting; run i uses seed S+i")->check(CLI::PositiveNumber);
-  grid_cmd->add_option("--seed", grid.seed, "seed of run 0 (default train.seed)");
-  grid_cmd->add_option("--threads", grid.threads, "threads for OpenBLAS (default 1)")->check(CLI::PositiveNumber);
+  grid_cmd->add_option("--seed", grid.seed, "seed of run 0 (default train.seed)")->check(seed_flag());
+  grid_cmd->add_option("--threads", grid.threads, "threads for large matrix products (default 1)")->check(threads_flag());
   grid_cmd->add_option("--out", grid.out, "output folder (default runs/grid-<config>-<timestamp>)");
+  grid_cmd->add_flag("--quiet", grid.quiet, "print only the table and the best setting");
 
   GenerateArgs generate;
   CLI::App* generate_cmd = app.add_subcommand("generate", "sample text from a character language model (data.source = \"chars\")");
@@ -75,7 +83,10 @@ int main(int argc, char** argv) {
     int code = app.exit(e);  // prints help, or the error with a hint
     return code == 0 ? kOk : kUsageError;
   }
-  if (train_cmd->parsed()) return train_command(train);
+  if (train_cmd->parsed()) {
+    train.runs_given = train_cmd->count("--runs") > 0;
+    return train_command(train);
+  }
   if (info_cmd->parsed()) return info_command(info);
   if (eval_cmd->parsed()) return eval_command(eval);
   if (predict_cmd->parsed()) return predict_command(predict);

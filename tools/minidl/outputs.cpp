@@ -74,20 +74,22 @@ void RunDir::write_disk_plot_data(Run& run) {
     return data::predict(model(features(points)), run.objective().output_kind);
   };
   {
-    std::ofstream out(file("train_points.csv"));
+    std::ostringstream out;
     out << "x,y,label\n";
     for (int64_t i = 0; i < d.train_points.size(0); ++i) {
       out << d.train_points.at({i, 0}) << ',' << d.train_points.at({i, 1}) << ',' << d.train_labels.at({i}) << '\n';
     }
+    write_file_atomically(file("train_points.csv"), out.str());
   }
   {
     Tensor predicted = predictions(d.test_points);
-    std::ofstream out(file("test_points.csv"));
+    std::ostringstream out;
     out << "x,y,label,predicted\n";
     for (int64_t i = 0; i < d.test_points.size(0); ++i) {
       out << d.test_points.at({i, 0}) << ',' << d.test_points.at({i, 1}) << ',' << d.test_labels.at({i}) << ','
           << predicted.at({i}) << '\n';
     }
+    write_file_atomically(file("test_points.csv"), out.str());
   }
   {
     constexpr int64_t kGrid = 100;
@@ -100,9 +102,10 @@ void RunDir::write_disk_plot_data(Run& run) {
       }
     }
     Tensor predicted = predictions(grid);
-    std::ofstream out(file("boundary.csv"));
+    std::ostringstream out;
     out << "x,y,class\n";
     for (int64_t k = 0; k < kGrid * kGrid; ++k) out << g[2 * k] << ',' << g[2 * k + 1] << ',' << predicted.at({k}) << '\n';
+    write_file_atomically(file("boundary.csv"), out.str());
   }
   model.train(was_training);
 }
@@ -129,27 +132,31 @@ void RunDir::write_image_plot_data(Run& run) {
   const std::vector<uint8_t>& labels = images->labels();
   for (int64_t i = 0; i < n; ++i) ++counts[labels[i] * c + predicted[i]];
   {
-    std::ofstream out(file("confusion_matrix.dat"));  // rows: true class; columns: predicted class
+    std::ostringstream out;  // rows: true class; columns: predicted class
     for (int64_t t = 0; t < c; ++t) {
       for (int64_t q = 0; q < c; ++q) out << (q ? " " : "") << counts[t * c + q];
       out << '\n';
     }
-    std::ofstream names(file("class_names.txt"));
+    write_file_atomically(file("confusion_matrix.dat"), out.str());
+    std::ostringstream names;
     for (const std::string& name : d.class_names) names << name << '\n';
+    write_file_atomically(file("class_names.txt"), names.str());
   }
   {
     constexpr int kErrors = 24;
     const int64_t pixels = data::FashionMnist::kRows * data::FashionMnist::kCols;
-    std::ofstream bin(file("errors.bin"), std::ios::binary);
-    std::ofstream csv(file("errors.csv"));
+    std::string bin;
+    std::ostringstream csv;
     csv << "index,true,predicted\n";
     int written = 0;
     for (int64_t i = 0; i < n && written < kErrors; ++i) {
       if (predicted[i] == labels[i]) continue;
-      bin.write(reinterpret_cast<const char*>(images->images().data() + i * pixels), pixels);
+      bin.append(reinterpret_cast<const char*>(images->images().data() + i * pixels), static_cast<size_t>(pixels));
       csv << i << ',' << d.class_names[labels[i]] << ',' << d.class_names[predicted[i]] << '\n';
       ++written;
     }
+    write_file_atomically(file("errors.bin"), bin);
+    write_file_atomically(file("errors.csv"), csv.str());
   }
 }
 

@@ -25,9 +25,21 @@ int plot_command(const PlotArgs& args) {
     return kRuntimeError;
   }
   std::vector<std::string> warnings, drawn;
-  if (run_data) drawn = draw_plots(args.dir, warnings);
-  if (grid_data && draw_grid_plot(args.dir, warnings)) drawn.push_back((dir / "grid.png").string());
+  bool interrupted = false;
+  try {
+    if (run_data) drawn = draw_plots(args.dir, warnings, &interrupted);
+    if (grid_data && !interrupted && draw_grid_plot(args.dir, warnings, &interrupted)) {
+      drawn.push_back((dir / "grid.png").string());
+    }
+  } catch (const std::exception& e) {  // a damaged data file: DataError naming file and line
+    std::cerr << "minidl plot: " << e.what() << "\n";
+    return kRuntimeError;
+  }
   for (const std::string& w : warnings) std::cerr << "warning: " << w << "\n";
+  if (interrupted) {
+    std::cerr << "minidl plot: interrupted\n";
+    return kInterrupted;
+  }
   for (const std::string& png : drawn) std::cout << png << "\n";
   if (drawn.empty()) {
     std::cerr << "minidl plot: " << args.dir << ": no plot drawn\n";

@@ -3,11 +3,16 @@
 #include "plots.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include "minidl/error.h"
+#include "minidl/io/atomic_file.h"
+#include "subprocess.h"
 
 namespace minidl::cli {
 
@@ -25,12 +30,16 @@ std::vector<std::string> split(const std::string& line) {
   return out;
 }
 
-// metrics.csv -> curves_mean.csv: for each epoch, mean and std over runs of the error rates.
-// Returns the number of runs.
-int write_curve_means(const fs::path& dir) {
+// metrics.csv -> curves_mean.csv: for each epoch, mean and std over runs of the error rates (of
+// the losses for regression, which has no accuracy). Returns the number of runs and which.
+struct CurveMeans {
+  int runs = 0;
+  bool accuracy = true;
+};
+CurveMeans write_curve_means(const fs::path& dir) {
   std::ifstream in(dir / "metrics.csv");
   std::string line;
-  if (!std::getline(in, line)) return 0;
+  if (!std::getline(in, line)) return {};
   std::vector<std::string> header = split(line);
   auto col = [&](const std::string& name) {
     for (size_t i = 0; i < header.size(); ++i) {
@@ -39,19 +48,45 @@ int write_curve_means(const fs::path& dir) {
     return -1;
   };
   int c_run = col("run"), c_epoch = col("epoch"), c_train = col("train_accuracy"), c_test = col("test_accuracy");
-  if (c_run < 0 || c_epoch < 0 || c_train < 0 || c_test < 0) return 0;
+  int c_train_loss = col("train_loss"), c_test_loss = col("test_loss");
+  if (c_run < 0 || c_epoch < 0 || c_train < 0 || c_test < 0 || c_train_loss < 0 || c_test_loss < 0) return {};
   std::map<long, std::vector<std::pair<double, double>>> by_epoch;  // epoch -> (train_err, test_err)
+  std::map<long, std::vector<std::pair<double, double>>> losses;    // epoch -> (train_loss, test_loss)
   std::map<long, bool> runs;
+  int64_t line_number = 1;
+  // A cell that is not a number (an edited or damaged file) is an error naming file, line and
+  // column; an empty cell is a missing value (regression runs have no accuracy).
+  auto number = [&](const std::vector<std::string>& cells, int c) {
+    if (cells[c].empty()) return static_cast<double>(NAN);
+    char* end = nullptr;
+    double v = std::strtod(cells[c].c_str(), &end);
+    if (end == cells[c].c_str() || *end != '\0') {
+      throw DataError((dir / "metrics.csv").string() + ":" + std::to_string(line_number) + ": column '" + header[c] +
+                      "': expected a number, got '" + cells[c] + "'");
+    }
+    return v;
+  };
+  bool any_accuracy = false;
   while (std::getline(in, line)) {
+    ++line_number;
     std::vector<std::string> cells = split(line);
-    if (static_cast<int>(cells.size()) < static_cast<int>(header.size())) continue;
-    long epoch = std::stol(cells[c_epoch]);
-    runs[std::stol(cells[c_run])] = true;
-    double train = std::stod(cells[c_train]), test = cells[c_test].empty() ? NAN : std::stod(cells[c_test]);
-    by_epoch[epoch].emplace_back(1 - train, 1 - test);
+    if (static_cast<int>(cells.size()) < static_cast<int>(header.size()) - 1) continue;  // torn last line
+    cells.resize(header.size());  // a trailing empty cell
+    double epoch = number(cells, c_epoch), run = number(cells, c_run);
+    if (!(epoch == std::floor(epoch) && run == std::floor(run))) {
+      throw DataError((dir / "metrics.csv").string() + ":" + std::to_string(line_number) +
+                      ": run and epoch must be whole numbers");
+    }
+    runs[static_cast<long>(run)] = true;
+    double train = number(cells, c_train), test = number(cells, c_test);
+    any_accuracy |= !std::isnan(train) || !std::isnan(test);
+    by_epoch[static_cast<long>(epoch)].emplace_back(1 - train, 1 - test);
+    losses[static_cast<long>(epoch)].emplace_back(number(cells, c_train_loss), number(cells, c_test_loss));
   }
-  std::ofstream out(dir / "curves_mean.csv");
-  out << "epoch,train_error_mean,train_error_std,test_error_mean,test_error_std,test_accuracy_mean\n";
+  if (!any_accuracy) by_epoch = losses;  // regression: the loss curves instead
+  std::ostringstream out;
+  out << (any_accuracy ? "epoch,train_error_mean,train_error_std,test_error_mean,test_error_std,test_accuracy_mean\n"
+                       : "epoch,train_loss_mean,train_loss_std,test_loss_mean,test_loss_std,test_loss_mean\n");
   for (const auto& [epoch, values] : by_epoch) {
     double n = static_cast<double>(values.size()), mtr = 0, mte = 0, str = 0, ste = 0;
     for (auto [tr, te] : values) {
@@ -62,41 +97,43 @@ int write_curve_means(const fs::path& dir) {
       str += (tr - mtr) * (tr - mtr) / n;
       ste += (te - mte) * (te - mte) / n;
     }
-    out << epoch << ',' << mtr << ',' << std::sqrt(str) << ',' << mte << ',' << std::sqrt(ste) << ',' << 1 - mte
-        << '\n';
+    out << epoch << ',' << mtr << ',' << std::sqrt(str) << ',' << mte << ',' << std::sqrt(ste) << ','
+        << (any_accuracy ? 1 - mte : mte) << '\n';
   }
-  return static_cast<int>(runs.size());
+  write_file_atomically((dir / "curves_mean.csv").string(), out.str());
+  return {static_cast<int>(runs.size()), any_accuracy};
 }
 
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
+void write_file(const fs::path& path, const std::string& text) { write_file_atomically(path.string(), text); }
 
-std::string curves_script(int runs) {
+// `accuracy` false (regression): the test loss replaces the test accuracy, the loss the error.
+std::string curves_script(int runs, bool accuracy) {
+  const std::string test_curve = accuracy ? "test accuracy" : "test loss", error = accuracy ? "error" : "loss";
   std::ostringstream s;
   s << "# Training curves: drawn by minidl from metrics.csv, iterations.csv and curves_mean.csv.\n"
     << kTerminal << "set output 'curves.png'\n"
     << "set datafile separator ','\nset key autotitle columnhead\nset grid\nset format y '%g'\n"
     << "set multiplot layout 1,2\n"
     // Left: report 000's figure, train loss per iteration and test accuracy per epoch.
-    << "set title 'train loss per iteration" << (runs > 1 ? " (last run)" : "") << ", test accuracy per epoch'\n"
-    << "set xlabel 'epoch'\nset ylabel 'train loss'\nset logscale y\nset y2label 'test accuracy'\n"
+    << "set title 'train loss per iteration" << (runs > 1 ? " (last run)" : "") << ", " + test_curve + " per epoch'\n"
+    << "set xlabel 'epoch'\nset ylabel 'train loss'\nset y2label '" + test_curve + "'\n"
     << "set y2tics\nset ytics nomirror\nset key bottom left\n"
     << "stats 'iterations.csv' using 1 nooutput\nlast_run = STATS_max\n"
+    // A loss that can be negative (nll of outputs that are not log-probabilities) on a linear axis.
+    << "stats 'iterations.csv' using 4 nooutput name 'LOSS'\nif (LOSS_min > 0) set logscale y\n"
     << "plot 'iterations.csv' using ($1 == last_run ? $3 : 1/0):4 "
        "with lines lc rgb '#1f77b4' title 'train loss', \\\n"
-    << "     'curves_mean.csv' using 1:6 axes x1y2 with linespoints pt 7 ps 0.5 lc rgb '#d62728' title 'test accuracy'\n"
+    << "     'curves_mean.csv' using 1:6 axes x1y2 with linespoints pt 7 ps 0.5 lc rgb '#d62728' title '" + test_curve + "'\n"
     << "unset logscale y\nunset y2label\nunset y2tics\nset ytics mirror\n"
     // Right: train and test error per epoch, mean and one-std band over runs (report 003).
-    << "set title 'error per epoch" << (runs > 1 ? " (mean and std over " + std::to_string(runs) + " runs)" : "")
-    << "'\nset ylabel 'error rate'\nset key top right\nset logscale y\n"
+    << "set title '" + error + " per epoch" << (runs > 1 ? " (mean and std over " + std::to_string(runs) + " runs)" : "")
+    << "'\nset ylabel '" + std::string(accuracy ? "error rate" : "loss") + "'\nset key top right\nset logscale y\n"
     << "plot 'curves_mean.csv' using 1:(max($2-$3, 1e-4)):($2+$3) with filledcurves fs transparent solid 0.2 "
        "lc rgb '#1f77b4' notitle, \\\n"
-    << "     'curves_mean.csv' using 1:(max($2, 1e-4)) with lines lw 2 lc rgb '#1f77b4' title 'train error', \\\n"
+    << "     'curves_mean.csv' using 1:(max($2, 1e-4)) with linespoints lw 2 pt 7 ps 0.5 lc rgb '#1f77b4' title 'train " + error + "', \\\n"
     << "     'curves_mean.csv' using 1:(max($4-$5, 1e-4)):($4+$5) with filledcurves fs transparent solid 0.2 "
        "lc rgb '#d62728' notitle, \\\n"
-    << "     'curves_mean.csv' using 1:(max($4, 1e-4)) with lines lw 2 lc rgb '#d62728' title 'test error'\n"
+    << "     'curves_mean.csv' using 1:(max($4, 1e-4)) with linespoints lw 2 pt 7 ps 0.5 lc rgb '#d62728' title 'test " + error + "'\n"
     << "unset multiplot\n";
   return "max(a, b) = a > b ? a : b\n" + s.str();
 }
@@ -179,17 +216,73 @@ std::string errors_script(const fs::path& dir) {
   return s.str();
 }
 
-bool have_gnuplot() { return std::system("command -v gnuplot > /dev/null 2>&1") == 0; }
-
 }  // namespace
 
-std::vector<std::string> draw_plots(const std::string& dir_name, std::vector<std::string>& warnings) {
+PlotResult run_gnuplot(const std::string& dir_name, const std::string& script, const std::string& png,
+                       std::vector<std::string>& warnings) {
+  fs::path dir(dir_name);
+  // gnuplot draws into a temporary file, renamed over the PNG once complete: an interrupted or
+  // failed gnuplot never leaves an empty or half-drawn PNG. The script kept for the user names
+  // the PNG; the copy that runs names the temporary file (same lines, so gnuplot's line numbers
+  // hold for both).
+  std::string text;
+  {
+    std::ifstream in(dir / script);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  const std::string part = "." + png + ".part", run_script = "." + script + ".run", log = png.substr(0, png.rfind('.')) + ".gnuplot.log";
+  const std::string line = "set output '" + png + "'";
+  size_t at = text.find(line);
+  if (at == std::string::npos) {
+    warnings.push_back((dir / script).string() + ": has no `" + line + "` line; not drawn");
+    return PlotResult::failed;
+  }
+  text.replace(at, line.size(), "set output '" + part + "'");
+  std::error_code ec;
+  try {
+    write_file_atomically((dir / run_script).string(), text);
+  } catch (const std::exception& e) {
+    warnings.push_back(e.what());
+    return PlotResult::failed;
+  }
+  ProgramResult r = run_program({"gnuplot", run_script}, dir.string(), log);
+  fs::remove(dir / run_script, ec);
+  bool drawn = r.started && !r.interrupted && r.exit_code == 0 && fs::exists(dir / part, ec) &&
+               fs::file_size(dir / part, ec) > 0;
+  if (drawn) {
+    fs::rename(dir / part, dir / png, ec);
+    drawn = !ec;
+  }
+  fs::remove(dir / part, ec);
+  if (r.interrupted) {
+    fs::remove(dir / log, ec);
+    return PlotResult::interrupted;
+  }
+  if (!r.started) {
+    warnings.push_back("cannot draw " + (dir / png).string() + ": " + r.error);
+    return PlotResult::failed;
+  }
+  if (!drawn) {
+    warnings.push_back("gnuplot failed on " + (dir / script).string() + ", " + png + " not drawn (its messages: " +
+                       (dir / log).string() + ")");
+    return PlotResult::failed;
+  }
+  fs::remove(dir / log, ec);
+  return PlotResult::drawn;
+}
+
+bool have_gnuplot() { return !find_program("gnuplot").empty(); }
+
+std::vector<std::string> draw_plots(const std::string& dir_name, std::vector<std::string>& warnings, bool* interrupted) {
   fs::path dir(dir_name);
   std::vector<std::pair<std::string, std::string>> jobs;  // script, png
   if (fs::exists(dir / "metrics.csv") && fs::exists(dir / "iterations.csv")) {
-    int runs = write_curve_means(dir);
+    CurveMeans means = write_curve_means(dir);
+    int runs = means.runs;
     if (runs > 0) {
-      write_file(dir / "curves.gp", curves_script(runs));
+      write_file(dir / "curves.gp", curves_script(runs, means.accuracy));
       jobs.emplace_back("curves.gp", "curves.png");
     }
   }
@@ -217,15 +310,13 @@ std::vector<std::string> draw_plots(const std::string& dir_name, std::vector<std
     return drawn;
   }
   for (const auto& [script, png] : jobs) {
-    std::string cmd = "cd '" + dir.string() + "' && gnuplot " + script + " > gnuplot.log 2>&1";
-    if (std::system(cmd.c_str()) == 0 && fs::exists(dir / png)) {
-      drawn.push_back((dir / png).string());
-    } else {
-      warnings.push_back("gnuplot failed on " + (dir / script).string() + " (see " + (dir / "gnuplot.log").string() + ")");
+    PlotResult r = run_gnuplot(dir_name, script, png, warnings);
+    if (r == PlotResult::drawn) drawn.push_back((dir / png).string());
+    if (r == PlotResult::interrupted) {
+      if (interrupted) *interrupted = true;
+      break;
     }
   }
-  std::error_code ec;
-  if (fs::exists(dir / "gnuplot.log") && fs::file_size(dir / "gnuplot.log", ec) == 0) fs::remove(dir / "gnuplot.log", ec);
   return drawn;
 }
 

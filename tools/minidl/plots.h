@@ -12,7 +12,18 @@ namespace minidl::cli {
 
 // Writes the scripts (and curves_mean.csv, the per-epoch mean and std over runs) for every data
 // file present in `dir` and runs gnuplot on them. Returns the PNG files drawn; a missing gnuplot
-// or a failed script is a warning in `warnings`, never an error (the data files stay).
-std::vector<std::string> draw_plots(const std::string& dir, std::vector<std::string>& warnings);
+// or a failed script is a warning in `warnings`, never an error (the data files stay). A SIGINT or
+// SIGTERM while gnuplot runs stops the plot step and sets `*interrupted` (the caller exits 130).
+// A metrics.csv with a cell that is not a number throws DataError naming file and line.
+std::vector<std::string> draw_plots(const std::string& dir, std::vector<std::string>& warnings,
+                                    bool* interrupted = nullptr);
+
+// gnuplot on `script` of `dir` (no shell), which draws `png`: into a temporary file renamed over
+// `png` when complete, so a failed or interrupted gnuplot leaves no empty PNG. A failure keeps
+// gnuplot's messages in <png stem>.gnuplot.log next to the plot and adds a warning citing it.
+enum class PlotResult { drawn, failed, interrupted };
+PlotResult run_gnuplot(const std::string& dir, const std::string& script, const std::string& png,
+                       std::vector<std::string>& warnings);
+bool have_gnuplot();
 
 }  // namespace minidl::cli

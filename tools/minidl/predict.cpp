@@ -3,6 +3,7 @@
 // row: the predicted class and the class probabilities, or the outputs where the loss does not
 // make them probabilities (mse, l1) and for regression.
 #include <cerrno>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -42,6 +43,14 @@ Tensor read_features(const std::string& path) {
     if (trim(line).empty()) continue;
     std::vector<std::string> cells = split(line);
     if (header.empty()) {
+      // train's rule: the first line is a header of names; a line of numbers is a file without
+      // one, refused rather than losing its first example.
+      char* end = nullptr;
+      std::strtod(cells[0].c_str(), &end);
+      if (!cells[0].empty() && *end == '\0') {
+        throw DataError(path + ":" + std::to_string(line_number) +
+                        ": the first line must be a header of column names, got '" + trim(line) + "'");
+      }
       header = cells;
       continue;
     }
@@ -52,7 +61,7 @@ Tensor read_features(const std::string& path) {
     for (size_t c = 0; c < cells.size(); ++c) {
       char* end = nullptr;
       double v = std::strtod(cells[c].c_str(), &end);
-      if (cells[c].empty() || *end != '\0' || !std::isfinite(v)) {
+      if (cells[c].empty() || *end != '\0' || !std::isfinite(v) || std::fabs(v) > FLT_MAX) {  // 1e39: inf as float
         throw DataError(path + ":" + std::to_string(line_number) + ": column " + std::to_string(c + 1) + " ('" +
                         header[c] + "'): expected a number, got '" + cells[c] + "'");
       }
@@ -76,7 +85,7 @@ std::string num(double v) {
 
 int predict_command(const PredictArgs& args) {
   try {
-    LoadedModel m = load_model(args.config, args.sets, args.checkpoint, args.seed);
+    LoadedModel m = load_model(args.config, args.sets, args.checkpoint, args.seed, args.fit_standardizer);
     Tensor x = read_features(args.input);
     // The columns are the model's raw inputs; for the disk's xy-r2 features, x and y are enough.
     int64_t features = m.data.input_shape.numel();

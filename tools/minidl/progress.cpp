@@ -63,7 +63,8 @@ void Progress::draw(bool final_draw) {
   std::fflush(stdout);
 }
 
-void Progress::end_epoch(double train_loss, double train_accuracy, double test_accuracy, double train_seconds) {
+void Progress::end_epoch(double train_loss, double train_accuracy, double test_accuracy, double train_seconds,
+                         double test_loss) {
   seconds_per_epoch_ = seconds_per_epoch_ > 0 ? 0.8 * seconds_per_epoch_ + 0.2 * train_seconds : train_seconds;
   if (mode_ == Mode::quiet) return;
   double rate = train_seconds > 0 ? static_cast<double>(examples_) / train_seconds : 0;
@@ -72,9 +73,14 @@ void Progress::end_epoch(double train_loss, double train_accuracy, double test_a
     std::printf("\r\033[K");
   }
   std::string run = runs_ > 1 ? "run " + std::to_string(run_ + 1) + "/" + std::to_string(runs_) + " " : "";
-  std::printf("%sepoch %lld/%lld  train loss %.4f  train acc %.2f%%  test acc %.2f%%  %.0f samples/s\n", run.c_str(),
-              static_cast<long long>(epoch_), static_cast<long long>(epochs_), train_loss, 100 * train_accuracy,
-              100 * test_accuracy, rate);
+  if (std::isnan(train_accuracy) && std::isnan(test_accuracy)) {  // regression: losses only
+    std::printf("%sepoch %lld/%lld  train loss %.4g  test loss %.4g  %.0f samples/s\n", run.c_str(),
+                static_cast<long long>(epoch_), static_cast<long long>(epochs_), train_loss, test_loss, rate);
+  } else {
+    std::printf("%sepoch %lld/%lld  train loss %.4f  train acc %.2f%%  test acc %.2f%%  %.0f samples/s\n", run.c_str(),
+                static_cast<long long>(epoch_), static_cast<long long>(epochs_), train_loss, 100 * train_accuracy,
+                100 * test_accuracy, rate);
+  }
   std::fflush(stdout);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -18,8 +19,10 @@ class Progress {
 
   void start_epoch(int64_t run, int64_t epoch);  // epoch counts from 1
   void batch(double loss, int64_t examples);
-  // The epoch's line: training loss and accuracy, test accuracy, and the training rate.
-  void end_epoch(double train_loss, double train_accuracy, double test_accuracy, double train_seconds);
+  // The epoch's line: training loss and accuracy, test accuracy, and the training rate; for
+  // regression (no accuracies) the training and test losses.
+  void end_epoch(double train_loss, double train_accuracy, double test_accuracy, double train_seconds,
+                 double test_loss = NAN);
   void message(const std::string& line);  // on its own line, above any bar
 
  private:

@@ -14,13 +14,16 @@
 #include <sstream>
 
 #include "commands.h"
+#include "minidl/io/atomic_file.h"
 #include "language_model.h"
 #include "system_report.h"
 #include "minidl/io/checkpoint.h"
 #include "minidl/threads.h"
 #include "outputs.h"
 #include "plots.h"
+#include "label_check.h"
 #include "progress.h"
+#include "run_lock.h"
 #include "trainer.h"
 
 namespace minidl::cli {
@@ -155,11 +158,38 @@ void filter_csv(const std::string& path, const std::function<bool(const std::vec
     std::vector<std::string> cells;
     std::stringstream ss(line);
     for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-    if (cells.size() >= 2 && keep(cells)) kept += line + "\n";
+    auto whole = [](const std::string& c) {
+      return !c.empty() && c.size() <= 18 && c.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (cells.size() >= 2 && whole(cells[0]) && whole(cells[1]) && keep(cells)) kept += line + "\n";  // damaged rows go
   }
   in.close();
-  std::ofstream out(path, std::ios::trunc);
-  out << header << "\n" << kept;
+  write_file_atomically(path, header + "\n" + kept);  // a crash here leaves the old file, not half of it
+}
+
+// A value of a checkpoint's metadata, or CheckpointError naming the file and the key.
+std::string metadata_of(const Checkpoint& c, const std::string& file, const std::string& key) {
+  auto it = c.metadata.find(key);
+  if (it == c.metadata.end()) {
+    throw CheckpointError(file + ": no '" + key + "' in its metadata (is it a checkpoint of `minidl train`?)");
+  }
+  return it->second;
+}
+
+double metadata_number(const Checkpoint& c, const std::string& file, const std::string& key) {
+  std::string text = metadata_of(c, file, key);
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);  // also the hexfloats and "inf" that write_checkpoint writes
+  if (text.empty() || *end != '\0' || std::isnan(v)) {
+    throw CheckpointError(file + ": metadata '" + key + "' = '" + text + "' is not a number (a damaged checkpoint)");
+  }
+  return v;
+}
+
+int64_t counter_of(const Checkpoint& c, const std::string& file, const std::string& key) {
+  auto it = c.counters.find(key);
+  if (it == c.counters.end()) throw CheckpointError(file + ": no counter '" + key + "' (a damaged checkpoint)");
+  return it->second;
 }
 
 bool non_empty_dir(const std::string& dir) {
@@ -173,7 +203,19 @@ std::string default_config_path() {
   return std::string(MINIDL_SOURCE_DIR) + "/configs/disk.toml";
 }
 
+namespace {
+// A default run folder made for this run: removed again if nothing was written into it.
+struct ReservedFolder {
+  std::string path;
+  ~ReservedFolder() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove(path, ec);  // fails, as it should, when the folder is not empty
+  }
+};
+}  // namespace
+
 int train_command(const TrainArgs& args) {
+  ReservedFolder reserved;
   // ---- everything that can be wrong with the request is found before anything is written ----
   std::string dir = args.resume.empty() ? (args.out.empty() ? "" : args.out) : args.resume;
   std::optional<io::Config> config;
@@ -183,25 +225,59 @@ int train_command(const TrainArgs& args) {
   json completed = json::array();
   try {
     if (!args.resume.empty()) {
+      // A resumed run continues as it was configured: anything that would change it cannot apply.
+      std::vector<std::string> conflicting;
+      if (!args.config.empty()) conflicting.push_back("a config file (" + args.config + ")");
+      if (!args.sets.empty()) conflicting.push_back("--set");
+      if (!args.out.empty()) conflicting.push_back("--out");
+      if (args.seed) conflicting.push_back("--seed");
+      if (args.runs_given) conflicting.push_back("--runs");
+      if (!conflicting.empty()) {
+        std::string list;
+        for (const std::string& c : conflicting) list += (list.empty() ? "" : ", ") + c;
+        std::cerr << "minidl train: --resume continues " << dir << " with the config, seeds and folder it started with; "
+                  << list << " cannot apply (start a new run to change them)\n";
+        return kUsageError;
+      }
       std::string ckpt = dir + "/checkpoint.safetensors";
       if (!fs::exists(ckpt)) {
-        std::cerr << "minidl train: --resume " << dir << ": no checkpoint.safetensors there (is it a run folder?)\n";
+        std::cerr << "minidl train: --resume " << dir << ": no checkpoint.safetensors there"
+                  << (fs::exists(dir + "/metrics.csv")
+                          ? ": its run stopped before its first checkpoint and cannot be continued; remove the folder "
+                            "and train again"
+                          : " (is it a run folder?)")
+                  << "\n";
         return kUsageError;
       }
       resume_from = load_checkpoint(ckpt);
-      config_name = resume_from.metadata.at("config_name");
-      config = io::Config::parse(resume_from.metadata.at("config"), config_name);
-      runs = resume_from.counters.at("runs");
-      seed0 = resume_from.counters.at("seed");
-      completed = json::parse(resume_from.metadata.at("completed_runs"));  // checked before anything is written
+      config_name = metadata_of(resume_from, ckpt, "config_name");
+      config = io::Config::parse(metadata_of(resume_from, ckpt, "config"), config_name);
+      runs = counter_of(resume_from, ckpt, "runs");
+      seed0 = counter_of(resume_from, ckpt, "seed");
+      for (const char* key : {"run", "iteration", "bad_epochs"}) counter_of(resume_from, ckpt, key);
+      for (const char* key : {"train_seconds", "best_val"}) metadata_number(resume_from, ckpt, key);
+      try {  // checked before anything is written
+        completed = json::parse(metadata_of(resume_from, ckpt, "completed_runs"));
+        if (!completed.is_array()) throw std::runtime_error("not a list");
+      } catch (const std::exception& e) {
+        throw CheckpointError(ckpt + ": metadata 'completed_runs' is not a JSON list of runs (a damaged checkpoint): " +
+                              e.what());
+      }
     } else {
       config_name = args.config.empty() ? default_config_path() : args.config;
       config = io::Config::load(config_name, args.sets);
       seed0 = args.seed ? *args.seed : config->get_int("train.seed");
-      if (dir.empty()) dir = default_run_dir(config_name);
+      if (dir.empty()) {
+        dir = reserve_folder(default_run_dir(config_name));  // a fresh folder, even for runs started together
+        reserved.path = dir;
+      }
       if (non_empty_dir(dir)) {
-        std::cerr << "minidl train: --out " << dir
-                  << " exists and is not empty; choose another folder, remove it, or continue it with --resume\n";
+        // Advice that leads somewhere: --resume only where there is a checkpoint to resume from.
+        bool resumable = fs::exists(dir + "/checkpoint.safetensors");
+        std::cerr << "minidl train: --out " << dir << " exists and is not empty; choose another folder or remove it"
+                  << (resumable ? ", or continue its run with: minidl train --resume " + dir
+                                : std::string(" (it holds no checkpoint to continue from)"))
+                  << "\n";
         return kUsageError;
       }
     }
@@ -253,7 +329,11 @@ int build_checked_run(const io::Config& cfg, const std::string& config_name, int
     run = std::make_unique<Run>(cfg, index, seed);
     NoGradGuard no_grad;
     data::Batch probe = run->data().train->get_batch(arange(std::min<int64_t>(2, run->data().train->size())));
-    run->objective().loss(run->model()(probe.inputs), probe);
+    Tensor outputs = run->model()(probe.inputs);
+    if (run->objective().classification) {  // every label, with file and line, before the loss sees any
+      check_labels(run->data(), outputs.dim() == 2 ? outputs.size(1) : 1, config_name);
+    }
+    run->objective().loss(outputs, probe);
     run->model().train();
     return kOk;
   } catch (const ConfigError& e) {
@@ -290,12 +370,42 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
   const int64_t stop_after_steps = stop_env ? std::atoll(stop_env) : 0;
   int64_t steps_this_process = 0;
 
+  // One writer per run folder; a fresh run that fails before its first epoch leaves no folder.
+  std::unique_ptr<RunLock> lock;
   try {
+    lock = std::make_unique<RunLock>(dir);
+  } catch (const std::exception& e) {
+    std::cerr << "minidl " << job.command << ": " << e.what() << "\n";
+    return kRuntimeError;
+  }
+  if (!resuming && !lock->was_empty()) {
+    std::cerr << "minidl " << job.command << ": " << dir << " is not empty (another run wrote it meanwhile); choose another folder\n";
+    return kUsageError;
+  }
+  int64_t epochs_written = 0;
+  auto failed = [&](int code) {
+    std::error_code ec;
+    if (!resuming && epochs_written == 0) fs::remove_all(dir, ec);
+    return code;
+  };
+  try {
+    if (resuming) {
+      // The rows written after the checkpoint go (replaced atomically) before the files are
+      // opened for appending, so they are not there twice.
+      run->load_state(job.resume->parts);
+      int64_t r0 = first_run, e0 = run->epochs_done(), it0 = job.resume->counters.at("iteration");
+      filter_csv(dir + "/metrics.csv", [&](const std::vector<std::string>& c) {
+        return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) <= e0);
+      });
+      filter_csv(dir + "/iterations.csv", [&](const std::vector<std::string>& c) {
+        return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) < it0);
+      });
+    }
     RunDir out(dir, resuming);
     std::string config_toml = cfg.to_toml();
     if (!resuming) {
-      std::ofstream(out.file("config.toml")) << "# The effective config of this run (" << config_name << " and --set)\n"
-                                             << config_toml;
+      write_file_atomically(out.file("config.toml"),
+                            "# The effective config of this run (" + config_name + " and --set)\n" + config_toml);
     }
     double checkpoint_seconds = cfg.get_float("train.checkpoint_seconds");
     int64_t patience = cfg.get_int("train.early_stopping_patience");
@@ -312,19 +422,13 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     double train_seconds = 0, best_val = INFINITY;
     int64_t iteration = 0, bad_epochs = 0;
     if (resuming) {  // continue exactly where the checkpoint left
-      const Checkpoint& resume_from = *job.resume;
-      run->load_state(resume_from.parts);
-      train_seconds = std::stod(resume_from.metadata.at("train_seconds"));
-      best_val = std::stod(resume_from.metadata.at("best_val"));
+      const Checkpoint& resume_from = *job.resume;  // loaded into `run` above
+      std::string ckpt = dir + "/checkpoint.safetensors";
+      train_seconds = metadata_number(resume_from, ckpt, "train_seconds");
+      best_val = metadata_number(resume_from, ckpt, "best_val");
       iteration = resume_from.counters.at("iteration");
       bad_epochs = resume_from.counters.at("bad_epochs");
       int64_t r0 = first_run, e0 = run->epochs_done();
-      filter_csv(out.file("metrics.csv"), [&](const std::vector<std::string>& c) {
-        return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) <= e0);
-      });
-      filter_csv(out.file("iterations.csv"), [&](const std::vector<std::string>& c) {
-        return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) < iteration);
-      });
       progress.message("resuming run " + std::to_string(r0 + 1) + " at epoch " + std::to_string(e0 + 1) + " from " +
                        dir + "/checkpoint.safetensors");
     }
@@ -354,14 +458,44 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
         int64_t batch_in_epoch = run->batches_done_in_epoch();  // not 0 in an epoch resumed mid-way
         EpochStats stats;
         auto start = std::chrono::steady_clock::now();
-        bool finished = run->train_epoch(
-            [&](double loss) {
-              out.add_iteration(r, iteration++, static_cast<double>(epoch - 1) +
-                                                    static_cast<double>(++batch_in_epoch) * epoch_fraction, loss);
-              progress.batch(loss, train_size / run->batches_per_epoch());
-              if (++steps_this_process == stop_after_steps) g_signals = 1;
-            },
-            [&] { return g_signals > 0; }, stats);
+        bool finished = false;
+        try {
+          finished = run->train_epoch(
+              [&](double loss) {
+                out.add_iteration(r, iteration++, static_cast<double>(epoch - 1) +
+                                                      static_cast<double>(++batch_in_epoch) * epoch_fraction, loss);
+                progress.batch(loss, train_size / run->batches_per_epoch());
+                if (++steps_this_process == stop_after_steps) g_signals = 1;
+              },
+              [&] { return g_signals > 0; }, stats);
+        } catch (const Diverged& d) {
+          // The divergence rule: the run stops at its first non-finite loss or gradient, exit 1,
+          // and summary.json says where (the runs completed before it keep their results).
+          out.flush();
+          std::ostringstream value;
+          value << d.value;
+          json diverged = {{"run", r}, {"epoch", epoch}, {"step", d.step}, {"iteration", iteration},
+                           {"what", d.quantity}, {"value", value.str()}, {"lr", d.lr},
+                           {"optimizer_lr", cfg.get_float("optimizer.lr")}};
+          json summary = summary_json(completed, config_name, parameters, run->data().class_names);
+          summary["diverged"] = diverged;
+          out.write_summary(summary);
+          if (summary_out) *summary_out = summary;
+          char where[200];
+          std::snprintf(where, sizeof where, "run %lld (seed %llu) diverged at epoch %lld, step %lld of %lld (iteration %lld)",
+                        static_cast<long long>(r + 1), static_cast<unsigned long long>(run->seed()),
+                        static_cast<long long>(epoch), static_cast<long long>(d.step),
+                        static_cast<long long>(run->batches_per_epoch()), static_cast<long long>(iteration + 1));
+          std::ostringstream lr;
+          lr << "optimizer.lr = " << cfg.get_float("optimizer.lr");
+          if (d.lr != cfg.get_float("optimizer.lr")) lr << ", " << d.lr << " at that step";
+          if (!job.quiet) std::cout << std::flush;
+          std::cerr << (job.quiet ? "" : "\n") << "minidl " << job.command << ": " << config_name << ": " << where << ": "
+                    << d.quantity << " is " << value.str() << ". The likely cause is a learning rate too large for this "
+                    << "model (" << lr.str() << "): try a smaller one. The run is stopped; " << dir
+                    << "/summary.json records where.\n";
+          return kRuntimeError;
+        }
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         train_seconds += seconds;
         if (!finished) {
@@ -374,7 +508,8 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
         run->end_epoch(run->data().val ? val.loss : stats.loss);
         out.add_epoch({r, epoch, stats.loss, stats.accuracy, val.loss, val.accuracy, test.loss, test.accuracy, stats.lr,
                        seconds});
-        progress.end_epoch(stats.loss, stats.accuracy, test.accuracy, seconds);
+        ++epochs_written;
+        progress.end_epoch(stats.loss, stats.accuracy, test.accuracy, seconds, test.loss);
         if (run->data().val && patience > 0) {  // early stopping on the validation loss
           if (val.loss < best_val) {
             best_val = val.loss;
@@ -441,9 +576,6 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
                 << "/checkpoint.safetensors, continue with: minidl train --resume " << dir << "\n";
       return kInterrupted;
     }
-    std::vector<std::string> warnings;
-    draw_plots(dir, warnings);
-    for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
     json summary = summary_json(completed, config_name, parameters, run->data().class_names);
     if (g_first_epoch_start) {
       summary["startup_seconds"] = std::chrono::duration<double>(*g_first_epoch_start - g_process_start).count();
@@ -454,32 +586,45 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     summary["system"] = system_json();
     out.write_summary(summary);
     if (summary_out) *summary_out = summary;
-    char line[300];
+    // The plots last: the results are on disk whatever happens to gnuplot.
+    std::vector<std::string> warnings;
+    bool plots_interrupted = false;
+    draw_plots(dir, warnings, &plots_interrupted);
+    for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+    if (plots_interrupted) {
+      std::cerr << "\nminidl " << job.command << ": interrupted while drawing the plots; the results are in " << dir
+                << ", redraw the plots with: minidl plot " << dir << "\n";
+      return kInterrupted;
+    }
+    char line[4096];
     if (run->objective().classification) {
       // The training rate in the unit that reads well: epochs/s for small sets, samples/s for images.
       double eps = summary["epochs_per_second"].get<double>();
       std::string rate = eps >= 10 ? std::to_string(static_cast<long long>(std::lround(eps))) + " epochs/s"
                                    : std::to_string(static_cast<long long>(std::lround(
                                          summary["samples_per_second"].get<double>()))) + " samples/s";
+      char spread[80] = "";  // a std over one run says nothing
+      if (runs > 1) {
+        std::snprintf(spread, sizeof spread, " (std %.2f%% over %lld runs)", 100 * summary["test_accuracy_std"].get<double>(),
+                      static_cast<long long>(runs));
+      }
       std::snprintf(line, sizeof line,
-                    "test accuracy %.2f%% (std %.2f%% over %lld runs), train accuracy %.2f%%, %.3f s of training per run "
-                    "(%s), results in %s",
-                    100 * summary["test_accuracy"].get<double>(), 100 * summary["test_accuracy_std"].get<double>(),
-                    static_cast<long long>(runs), 100 * summary["train_accuracy"].get<double>(),
+                    "test accuracy %.2f%%%s, train accuracy %.2f%%, %.3f s of training per run (%s), results in %s",
+                    100 * summary["test_accuracy"].get<double>(), spread, 100 * summary["train_accuracy"].get<double>(),
                     summary["train_seconds"].get<double>(), rate.c_str(), dir.c_str());
     } else {
       std::snprintf(line, sizeof line, "test loss %.6g, train loss %.6g, %.3f s of training per run, results in %s",
                     summary["test_loss"].get<double>(), summary["train_loss"].get<double>(),
                     summary["train_seconds"].get<double>(), dir.c_str());
     }
-    std::cout << line << "\n";
+    if (job.summary_line) std::cout << line << "\n";
     return kOk;
   } catch (const ConfigError& e) {
     std::cerr << "minidl " << job.command << ": " << e.what() << "\n";
-    return kUsageError;
+    return failed(kUsageError);
   } catch (const std::exception& e) {
     std::cerr << "minidl " << job.command << ": " << e.what() << "\n";
-    return kRuntimeError;
+    return failed(kRuntimeError);
   }
 }
 

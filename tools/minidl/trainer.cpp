@@ -2,6 +2,7 @@
 #include "trainer.h"
 
 #include <cmath>
+#include <optional>
 
 #include "minidl/generator_state.h"
 
@@ -18,7 +19,35 @@ std::vector<std::pair<std::string, const nn::Dropout*>> dropouts(const nn::Modul
   return out;
 }
 
+// The first non-finite element of `t` (a float tensor), if any. x * 0 is 0 for finite x and NaN
+// for NaN and +-inf, so one vectorised sum answers for the whole tensor.
+template <class T>
+std::optional<double> first_non_finite(const T* x, int64_t n) {
+  T probe = 0;
+  for (int64_t i = 0; i < n; ++i) probe += x[i] * T(0);
+  if (probe == T(0)) return std::nullopt;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) return static_cast<double>(x[i]);
+  }
+  return std::nullopt;
+}
+
+std::optional<double> first_non_finite(const Tensor& t) {
+  if (!t.defined()) return std::nullopt;
+  if (t.dtype() == kFloat32) return first_non_finite(t.data<float>(), t.numel());
+  if (t.dtype() == kFloat64) return first_non_finite(t.data<double>(), t.numel());
+  return std::nullopt;
+}
+
 }  // namespace
+
+void Run::check_finite(double loss_value, int64_t step) const {
+  double lr = optimizer_->lr(0);
+  if (!std::isfinite(loss_value)) throw Diverged("the loss", loss_value, step, lr);
+  for (const auto& [name, p] : model_->named_parameters()) {
+    if (auto bad = first_non_finite(p.grad())) throw Diverged("the gradient of " + name, *bad, step, lr);
+  }
+}
 
 Evaluation evaluate(nn::Module& model, const Objective& objective, const data::Dataset& dataset, int64_t num_classes) {
   Evaluation e;
@@ -83,7 +112,9 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
         optimizer_->zero_grad(/*set_to_none=*/true);  // backward then hands its fresh gradients over
         outputs = (*model_)(batch.inputs);
         Tensor loss = objective_.loss(outputs, batch);
+        if (!std::isfinite(loss.item())) check_finite(loss.item(), i + 1);
         loss.backward();
+        check_finite(loss.item(), i + 1);
         return loss;
       };
       loss_value = optimizer_->step(closure).item();
@@ -91,9 +122,11 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
       optimizer_->zero_grad(/*set_to_none=*/true);  // backward then hands its fresh gradients over
       outputs = (*model_)(batch.inputs);
       Tensor loss = objective_.loss(outputs, batch);
-      loss.backward();
-      optimizer_->step();
       loss_value = loss.item();
+      if (!std::isfinite(loss_value)) check_finite(loss_value, i + 1);  // before backward spends time on it
+      loss.backward();
+      check_finite(loss_value, i + 1);
+      optimizer_->step();
     }
     epoch_.lr = optimizer_->lr(0);
     schedule_.after_step();

@@ -31,6 +31,17 @@ struct EpochStats {
   int64_t examples = 0;
 };
 
+// The divergence rule: the first non-finite loss or gradient stops the run. train_epoch() throws
+// it before the optimizer step that would spread the NaN into the weights.
+struct Diverged : Error {
+  Diverged(std::string quantity, double value, int64_t step, double lr)
+      : Error(quantity + " is " + std::to_string(value)), quantity(std::move(quantity)), value(value), step(step), lr(lr) {}
+  std::string quantity;  // "the loss" or "the gradient of layers.0.weight"
+  double value;          // the loss, or the first non-finite gradient element
+  int64_t step;          // the step in the epoch, from 1
+  double lr;             // the learning rate of that step
+};
+
 class Run {
  public:
   Run(const io::Config& config, int64_t index, uint64_t seed);
@@ -39,6 +50,7 @@ class Run {
   // `on_batch(loss)` follows each step. When `should_stop()` turns true after a step the epoch
   // pauses there (returns false) and the next call, or a Run restored from state(), continues
   // it from the next batch with the same data order. Returns true with `stats` when it ended.
+  // Throws Diverged at the first non-finite loss or gradient.
   bool train_epoch(const std::function<void(double)>& on_batch, const std::function<bool()>& should_stop,
                    EpochStats& stats);
   // Schedulers stepped per epoch see the validation loss (else this epoch's training loss).
@@ -61,6 +73,9 @@ class Run {
   void load_state(const std::map<std::string, StateDict>& parts);
 
  private:
+  // Throws Diverged when the loss or a parameter's gradient is not finite.
+  void check_finite(double loss_value, int64_t step) const;
+
   const io::Config& config_;
   int64_t index_;
   uint64_t seed_;
