@@ -5,10 +5,12 @@
 // The table this produces is in bench/RESULTS.md ("Kernels").
 #include <benchmark/benchmark.h>
 #include <cblas.h>
-#include <omp.h>
 
 #include <oneapi/dnnl/dnnl.h>
+
 #include <vector>
+
+#include "openmp.h"
 
 #ifdef MINIDL_HAVE_LIBXSMM
 #include <libxsmm.h>

@@ -4,7 +4,7 @@
 #include "blas.h"
 
 #include <cblas.h>
-#include <omp.h>
+#include "openmp.h"
 
 #include <oneapi/dnnl/dnnl.h>
 

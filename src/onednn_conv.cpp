@@ -3,7 +3,7 @@
 // steady-state step allocates nothing and the memory is returned with the allocator's cache.
 #include "onednn_conv.h"
 
-#include <omp.h>
+#include "openmp.h"
 
 #include <map>
 #include <unordered_map>
