@@ -12,6 +12,7 @@
 
 #include "minidl/kernels.h"
 #include "minidl/threads.h"
+#include "signal_safety.h"
 #include "thread_pool.h"
 
 namespace minidl::blas {
@@ -41,6 +42,7 @@ void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
     // One thread per call: large products are split across minidl's pool above this call, and
     // oneDNN's OpenMP runtime reads the count from the calling thread at each call.
     omp_set_num_threads(1);
+    detail::ensure_alternate_signal_stack();  // the kernel moves rsp into the heap: signal_safety.h
     dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, y, ldy);
     return;
   }

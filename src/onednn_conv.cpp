@@ -13,6 +13,7 @@
 
 #include "minidl/tensor.h"
 #include "minidl/threads.h"
+#include "signal_safety.h"
 
 namespace minidl::onednn {
 
@@ -171,6 +172,7 @@ Buffer scratchpad(const memory::desc& md) { return md.get_size() ? allocate(md) 
 }  // namespace
 
 void conv_forward(const ConvShape& s, const float* x, const float* w, const float* b, float* y) {
+  detail::AsynchronousSignalsBlocked no_signals;  // oneDNN kernels and their OpenMP workers: signal_safety.h
   ConvPrimitives& p = primitives(s);
   Buffer hx, hw, hy;
   Buffer pad = scratchpad(p.forward_pd.scratchpad_desc());
@@ -184,6 +186,7 @@ void conv_forward(const ConvShape& s, const float* x, const float* w, const floa
 }
 
 void conv_backward_data(const ConvShape& s, const float* w, const float* dy, float* dx) {
+  detail::AsynchronousSignalsBlocked no_signals;  // oneDNN kernels and their OpenMP workers: signal_safety.h
   ConvPrimitives& p = primitives(s);
   p.build_backward_data();
   Buffer hw, hdy, hdx;
@@ -197,6 +200,7 @@ void conv_backward_data(const ConvShape& s, const float* w, const float* dy, flo
 }
 
 void conv_backward_weights(const ConvShape& s, const float* x, const float* dy, float* dw, float* db) {
+  detail::AsynchronousSignalsBlocked no_signals;  // oneDNN kernels and their OpenMP workers: signal_safety.h
   ConvPrimitives& p = primitives(s);
   p.build_backward_weights(s.bias);
   Buffer hx, hdy, hdw;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "minidl/threads.h"
+#include "signal_safety.h"
 
 namespace minidl::detail {
 
@@ -29,7 +30,10 @@ class Pool {
   void run(int64_t count, const std::function<void(int64_t)>& task, int threads) {
     std::lock_guard serial(run_mutex_);  // one job at a time; callers from other threads queue here
     while (static_cast<int>(workers_.size()) < threads - 1) {
-      workers_.emplace_back([this] { work(); });
+      workers_.emplace_back([this] {
+        block_asynchronous_signals();  // signals go to the program's threads (signal_safety.h)
+        work();
+      });
     }
     {
       std::lock_guard lock(mutex_);

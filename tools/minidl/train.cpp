@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <signal.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <cmath>
@@ -49,8 +51,14 @@ void on_signal(int) {
 struct SignalGuard {
   SignalGuard() {
     g_signals = 0;
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    // SA_ONSTACK: on the alternate stack minidl gives a thread before oneDNN's sgemm runs there,
+    // whose kernels point rsp into the heap (src/signal_safety.h); on the normal stack elsewhere.
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART | SA_ONSTACK;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
   }
   ~SignalGuard() {
     std::signal(SIGINT, SIG_DFL);
