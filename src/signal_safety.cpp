@@ -59,11 +59,6 @@ class AlternateStack {
 
 void ensure_alternate_signal_stack() { thread_local AlternateStack stack; }
 
-void block_asynchronous_signals() {
-  sigset_t set = asynchronous_signals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
 AsynchronousSignalsBlocked::AsynchronousSignalsBlocked() {
   sigset_t set = asynchronous_signals();
   pthread_sigmask(SIG_BLOCK, &set, &previous_);

@@ -5,9 +5,9 @@
 // written into the heap, and a later free() aborts ("corrupted size vs. prev_size"): oneDNN
 // issue #4845, fixed upstream in 2026 (PR #4855), after the 2.6.3 that Debian 12 ships. minidl's
 // own Ctrl-C handler hit it one run in ten. Two defences, each where it costs nothing that matters:
-// - threads that run those kernels under minidl's control never take asynchronous signals: the
-//   pool's workers block them for life, and oneDNN primitives execute with them blocked (OpenMP
-//   workers oneDNN starts there inherit the mask);
+// - threads that run those kernels under minidl's control never take asynchronous signals:
+//   minidl's parallel loops and oneDNN's primitives run with them blocked, so the OpenMP workers
+//   they start inherit the blocked mask for life;
 // - a thread that calls dnnl_sgemm itself (the program's own threads: a per-call mask change would
 //   cost more than a small product) gets an alternate signal stack, so a handler installed with
 //   SA_ONSTACK (minidl's command's, CPython's) runs there and never writes below the kernel's rsp.
@@ -21,11 +21,8 @@ namespace minidl::detail {
 // unless the thread already has one. Cheap after the first call (a thread-local flag).
 void ensure_alternate_signal_stack();
 
-// Blocks every asynchronous signal in the calling thread for the rest of its life (not the
-// synchronous ones such as SIGSEGV, which a fault raises on the thread that caused it).
-void block_asynchronous_signals();
-
-// Blocks the asynchronous signals while it lives and restores the caller's mask after; signals
+// Blocks the asynchronous signals (not the synchronous ones such as SIGSEGV, which a fault raises
+// on the thread that caused it) while it lives and restores the caller's mask after; signals
 // sent meanwhile stay pending and are delivered then.
 class AsynchronousSignalsBlocked {
  public:

@@ -1,5 +1,5 @@
 // Signals and oneDNN's JIT kernels (src/signal_safety.h): a signal delivered while oneDNN's sgemm
-// runs must not corrupt the heap, pool workers never take asynchronous signals, and oneDNN
+// runs must not corrupt the heap, worker threads never take asynchronous signals, and oneDNN
 // primitives run with them blocked.
 #include <gtest/gtest.h>
 #include <pthread.h>
@@ -66,7 +66,8 @@ TEST(SignalSafety, SignalsDuringOneDnnSgemmLeaveTheHeapAndTheResultsIntact) {
   EXPECT_GT(g_alarms, 100) << "the timer hardly fired: the loop proved nothing";
 }
 
-TEST(SignalSafety, PoolWorkersBlockAsynchronousSignalsButNotFaults) {
+// The workers are libgomp's, started inside a parallel loop or a oneDNN primitive.
+TEST(SignalSafety, WorkersBlockAsynchronousSignalsButNotFaults) {
   const int threads = get_num_threads();
   set_num_threads(2);
   const std::thread::id caller = std::this_thread::get_id();
