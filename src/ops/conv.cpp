@@ -349,46 +349,103 @@ std::vector<Range> column_ranges(const Geometry& g) {
 
 }  // namespace
 
+namespace {
+
+// The common 2x2 window with stride 2 and no padding. Each output keeps the position of its
+// maximum in the window (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right) as an int32 code
+// rather than an int64 index, and the backward writes every input gradient once (g where the code
+// points, else 0) instead of zeroing dx and scattering into it: half the memory traffic of the
+// general path, and both loops vectorise. Same rule as the general path: the first maximum in
+// row-major order wins, a NaN always wins.
+bool is_2x2_stride_2(const Geometry& g) {
+  return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0;
+}
+
+// The codes live in a float32 tensor's storage (minidl has no int32 dtype; the caching allocator
+// reuses the block every step).
+int32_t* codes_of(const Tensor& codes) { return static_cast<int32_t*>(codes.raw_data()); }
+
+template <class T>
+void max_pool_2x2(const Geometry& g, const T* x, T* y, int32_t* codes) {
+  const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+  for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
+    for (int64_t nc = first; nc < last; ++nc) {
+      for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const T* __restrict r0 = x + nc * in_plane + 2 * oh * g.w;
+        const T* __restrict r1 = r0 + g.w;
+        T* __restrict best = y + nc * out_plane + oh * g.ow;
+        int32_t* __restrict code = codes + nc * out_plane + oh * g.ow;
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          T b = r0[2 * ow];
+          int32_t c = 0;
+          const T v1 = r0[2 * ow + 1], v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
+          bool take = (v1 > b) | (v1 != v1);
+          b = take ? v1 : b;
+          c = take ? 1 : c;
+          take = (v2 > b) | (v2 != v2);
+          b = take ? v2 : b;
+          c = take ? 2 : c;
+          take = (v3 > b) | (v3 != v3);
+          b = take ? v3 : b;
+          c = take ? 3 : c;
+          best[ow] = b;
+          code[ow] = c;
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void max_pool_2x2_backward(const Geometry& g, const T* dy, const int32_t* codes, T* dx) {
+  const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+  for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
+    for (int64_t nc = first; nc < last; ++nc) {
+      T* plane = dx + nc * in_plane;
+      for (int64_t oh = 0; oh < g.oh; ++oh) {
+        T* __restrict r0 = plane + 2 * oh * g.w;
+        T* __restrict r1 = r0 + g.w;
+        const T* __restrict grad = dy + nc * out_plane + oh * g.ow;
+        const int32_t* __restrict code = codes + nc * out_plane + oh * g.ow;
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          const T v = grad[ow];
+          const int32_t c = code[ow];
+          r0[2 * ow] = c == 0 ? v : T(0);
+          r0[2 * ow + 1] = c == 1 ? v : T(0);
+          r1[2 * ow] = c == 2 ? v : T(0);
+          r1[2 * ow + 1] = c == 3 ? v : T(0);
+        }
+        for (int64_t w = 2 * g.ow; w < g.w; ++w) r0[w] = r1[w] = T(0);  // an odd width's last column
+      }
+      for (int64_t i = 2 * g.oh * g.w; i < in_plane; ++i) plane[i] = T(0);  // an odd height's last row
+    }
+  });
+}
+
+}  // namespace
+
 // y = max over each window; indices (flat h*W + w in the plane) are kept for the backward.
 // x: (N, C, H, W) -> y: (N, C, OH, OW)
 Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
   const Geometry g = pool_geometry("max_pool2d", x, kernel_size, stride, padding);
   Tensor y = Tensor::empty({g.n, g.c, g.oh, g.ow}, x.dtype());
+  if (is_2x2_stride_2(g)) {
+    Tensor codes = Tensor::empty({g.n * g.c * g.plane()}, kFloat32);
+    detail::dispatch_float("max_pool2d", x.dtype(), [&]<class T>() {
+      max_pool_2x2(g, x.data<T>(), y.data<T>(), codes_of(codes));
+    });
+    return autograd::record("max_pool2d", y, {x}, [codes, shape = x.shape(), g](const Tensor& dy) {
+      Tensor dx = Tensor::empty(shape, dy.dtype());
+      detail::dispatch_float("max_pool2d_backward", dy.dtype(), [&]<class T>() {
+        max_pool_2x2_backward(g, dy.data<T>(), codes_of(codes), dx.data<T>());
+      });
+      return Grads{dx};
+    });
+  }
   Tensor indices = Tensor::empty({g.n, g.c, g.oh, g.ow}, kInt64);
   const std::vector<Range> columns = column_ranges(g);
   detail::dispatch_float("max_pool2d", x.dtype(), [&]<class T>() {
     const int64_t in_plane = g.h * g.w, out_plane = g.plane();
-    if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0) {
-      // The common 2x2 window, stride 2: the four candidates of each output read directly, in
-      // the general loop's order (top-left, top-right, bottom-left, bottom-right), with its rule.
-      for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
-      for (int64_t nc = first; nc < last; ++nc) {
-        const T* px = x.data<T>() + nc * in_plane;
-        T* __restrict best = y.data<T>() + nc * out_plane;
-        int64_t* __restrict arg = indices.data<int64_t>() + nc * out_plane;
-        for (int64_t oh = 0; oh < g.oh; ++oh) {
-          const T* r0 = px + 2 * oh * g.w;
-          const T* r1 = r0 + g.w;
-          const int64_t base = 2 * oh * g.w;
-          for (int64_t ow = 0; ow < g.ow; ++ow) {
-            T b = r0[2 * ow];
-            int64_t a = base + 2 * ow;
-            const T candidates[3] = {r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
-            const int64_t offsets[3] = {1, g.w, g.w + 1};
-            for (int k = 0; k < 3; ++k) {
-              const T v = candidates[k];
-              const bool take = (v > b) | (v != v);
-              b = take ? v : b;
-              a = take ? base + 2 * ow + offsets[k] : a;
-            }
-            best[oh * g.ow + ow] = b;
-            arg[oh * g.ow + ow] = a;
-          }
-        }
-      }
-      });
-      return;
-    }
     for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
     for (int64_t nc = first; nc < last; ++nc) {
       const T* px = x.data<T>() + nc * in_plane;

@@ -276,6 +276,20 @@ TEST(MaxPool2d, TiesSendTheGradientToTheFirstMaximumAsPyTorch) {
   EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{1, 0, 0, 0}));
 }
 
+// As PyTorch: a NaN in a window is its maximum and takes the gradient (both paths, both dtypes).
+TEST(MaxPool2d, ANanWinsItsWindow) {
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    for (Size2 kernel : {Size2(2), Size2(2, 3)}) {
+      Tensor x = tensor({1.0, NAN, 3.0, 2.0, 0.0, 5.0}, {1, 1, 2, 3}, dtype).requires_grad_();
+      Tensor y = max_pool2d(x, kernel, Size2(2), 0);
+      ASSERT_EQ(y.numel(), 1);
+      EXPECT_TRUE(std::isnan(y.item())) << to_string(kernel);
+      sum(y).backward();
+      EXPECT_EQ(x.grad().at({0, 0, 0, 1}), 1.0) << to_string(kernel);
+    }
+  }
+}
+
 TEST(AvgPool2d, MatchesPyTorch) {
   for (const char* name : {"avg_k2", "avg_k3_s2_p1", "avg_k23_s12"}) expect_pool_matches_golden(name);
 }
@@ -290,6 +304,8 @@ TEST(Pool, GradientsMatchFiniteDifferences) {
   Generator gen(3);
   Tensor x = distinct_values({2, 2, 7, 6}, gen);
   expect_gradients_match([](const Inputs& in) { return max_pool2d(in[0], 2); }, {x});
+  // The 2x2 fast path with an odd width and height: the last column and row get no gradient.
+  expect_gradients_match([](const Inputs& in) { return max_pool2d(in[0], 2); }, {distinct_values({1, 2, 5, 7}, gen)});
   expect_gradients_match([](const Inputs& in) { return max_pool2d(in[0], 3, 2, 1); }, {x});
   expect_gradients_match([](const Inputs& in) { return max_pool2d(in[0], {2, 3}, Size2{1, 2}); }, {x});
   expect_gradients_match([](const Inputs& in) { return avg_pool2d(in[0], 2); }, {x});
