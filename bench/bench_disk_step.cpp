@@ -1,6 +1,7 @@
 // One training step of the speed benchmark's network (2-25-25-25-2 ReLU, MSE on one-hot targets,
 // PyTorch init) at batch 1, 50 and 1000, with SGD+momentum and with Adam: forward, loss,
-// backward, step, as the minidl CLI runs it. CPU time per step; bench/compare.sh measures the
+// backward, step, as the minidl CLI runs it. The second argument: small products through
+// libxsmm (1, the default) or through the large products' kernel (0). CPU time per step; bench/compare.sh measures the
 // whole command against PyTorch.
 #include <benchmark/benchmark.h>
 
@@ -13,6 +14,9 @@ namespace {
 template <class Optimizer, class Options>
 void disk_step(benchmark::State& state, Options options) {
   const int64_t batch = state.range(0);
+  const SmallGemmKernel chosen = small_gemm_kernel();
+  set_small_gemm_kernel(state.range(1) ? SmallGemmKernel::libxsmm : SmallGemmKernel::like_large);
+  state.SetLabel(to_string(gemm_kernel()) + ", small: " + to_string(small_gemm_kernel()));
   Generator gen(0);
   auto model = nn::sequential(nn::linear(2, 25, gen), nn::relu(), nn::linear(25, 25, gen), nn::relu(),
                               nn::linear(25, 25, gen), nn::relu(), nn::linear(25, 2, gen));
@@ -30,6 +34,7 @@ void disk_step(benchmark::State& state, Options options) {
     optimizer.step();
     benchmark::DoNotOptimize(loss.item());
   }
+  set_small_gemm_kernel(chosen);
   state.counters["steps/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
@@ -44,6 +49,6 @@ void BM_DiskStepAdam(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_DiskStepSGD)->Arg(1)->Arg(50)->Arg(1000);
-BENCHMARK(BM_DiskStepAdam)->Arg(1)->Arg(50)->Arg(1000);
+BENCHMARK(BM_DiskStepSGD)->ArgsProduct({{1, 50, 1000}, {0, 1}});
+BENCHMARK(BM_DiskStepAdam)->ArgsProduct({{1, 50, 1000}, {0, 1}});
 BENCHMARK_MAIN();

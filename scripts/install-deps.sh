@@ -15,6 +15,7 @@ packages=(
   zlib1g-dev                      # gzip IDX files (Fashion-MNIST)
   gnuplot-nox                     # plots
   libdnnl-dev                     # oneDNN: convolutions (and GEMM where OpenBLAS lacks kernels for the CPU)
+  libxsmm-dev                     # libxsmm: JIT kernels for small float32 products
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
   pybind11-dev python3-dev        # the Python module (python/), for /usr/bin/python3
   python3-pytest python3-numpy    # its tests (run by ctest); NumPy interchange
@@ -22,7 +23,7 @@ packages=(
   clang libclang-rt-14-dev        # libFuzzer targets of fuzz/ (make fuzz; built and run briefly by make test)
 )
 if [[ "${1:-}" == "--peer" ]]; then
-  packages+=(python3-torch python3-numpy time libxsmm-dev)  # time: GNU time for peak RSS in bench/compare.sh; libxsmm: a GEMM candidate measured by bench_gemm_backends
+  packages+=(python3-torch python3-numpy time)  # time: GNU time for peak RSS in bench/compare.sh
 fi
 
 missing=()

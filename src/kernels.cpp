@@ -3,6 +3,8 @@
 //   faster (SkylakeX kernels on an Intel Xeon: 1.8x faster on small products), but OpenBLAS
 //   on narrower kernels than the CPU has (Prescott on a Xeon with AVX-512, or Haswell pinned by
 //   OPENBLAS_CORETYPE) was 1.6-5x slower than oneDNN, which compiles for the CPU it finds.
+// - Small float32 GEMM (at most 2^20 multiply-adds): libxsmm's JIT kernels, faster than either
+//   library on the small network's layers on every path measured (RESULTS.md, "Kernels").
 // - Convolutions: oneDNN on every x86-64 CPU; im2col + GEMM stays as the reference.
 #include "minidl/kernels.h"
 
@@ -22,6 +24,11 @@ GemmKernel& current_gemm_kernel() {
   return kernel;
 }
 
+SmallGemmKernel& current_small_gemm_kernel() {
+  static SmallGemmKernel kernel = SmallGemmKernel::libxsmm;
+  return kernel;
+}
+
 ConvKernel& current_conv_kernel() {
   static ConvKernel kernel = ConvKernel::onednn;
   return kernel;
@@ -31,10 +38,13 @@ ConvKernel& current_conv_kernel() {
 
 GemmKernel gemm_kernel() { return current_gemm_kernel(); }
 void set_gemm_kernel(GemmKernel kernel) { current_gemm_kernel() = kernel; }
+SmallGemmKernel small_gemm_kernel() { return current_small_gemm_kernel(); }
+void set_small_gemm_kernel(SmallGemmKernel kernel) { current_small_gemm_kernel() = kernel; }
 ConvKernel conv_kernel() { return current_conv_kernel(); }
 void set_conv_kernel(ConvKernel kernel) { current_conv_kernel() = kernel; }
 
 std::string to_string(GemmKernel kernel) { return kernel == GemmKernel::onednn ? "onednn" : "openblas"; }
+std::string to_string(SmallGemmKernel kernel) { return kernel == SmallGemmKernel::libxsmm ? "libxsmm" : "like_large"; }
 std::string to_string(ConvKernel kernel) { return kernel == ConvKernel::onednn ? "onednn" : "im2col_gemm"; }
 
 }  // namespace minidl

@@ -15,12 +15,21 @@ enum class GemmKernel { openblas, onednn };
 // only path for float64, which oneDNN does not compute).
 enum class ConvKernel { onednn, im2col_gemm };
 
+// float32 products of at most kSmallGemmMacs multiply-adds (a small network's layers):
+// libxsmm's JIT kernels, compiled for the running CPU whatever OpenBLAS picked, or the same
+// kernel as larger products.
+enum class SmallGemmKernel { libxsmm, like_large };
+inline constexpr long kSmallGemmMacs = 1L << 20;
+
 GemmKernel gemm_kernel();
 void set_gemm_kernel(GemmKernel kernel);
+SmallGemmKernel small_gemm_kernel();
+void set_small_gemm_kernel(SmallGemmKernel kernel);
 ConvKernel conv_kernel();
 void set_conv_kernel(ConvKernel kernel);
 
 std::string to_string(GemmKernel kernel);
+std::string to_string(SmallGemmKernel kernel);
 std::string to_string(ConvKernel kernel);
 
 }  // namespace minidl

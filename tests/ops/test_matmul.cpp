@@ -49,9 +49,13 @@ TEST(Matmul, EveryGemmKernelMatchesTheReference) {
   const GemmKernel chosen = gemm_kernel();
   const int threads = get_num_threads();
   Generator gen(5);
-  for (GemmKernel kernel : {GemmKernel::openblas, GemmKernel::onednn}) {
+  const SmallGemmKernel small_chosen = small_gemm_kernel();
+  for (auto [kernel, small] : {std::pair{GemmKernel::openblas, SmallGemmKernel::like_large},
+                               std::pair{GemmKernel::onednn, SmallGemmKernel::like_large},
+                               std::pair{GemmKernel::openblas, SmallGemmKernel::libxsmm}}) {
     set_gemm_kernel(kernel);
-    SCOPED_TRACE(to_string(kernel));
+    set_small_gemm_kernel(small);
+    SCOPED_TRACE(to_string(kernel) + ", small products " + to_string(small));
     for (auto [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{50, 25, 25}, {3, 7, 5}, {300, 200, 100}}) {
       Tensor a = randn({m, k}, gen), b = randn({k, n}, gen);
       std::vector<double> expected = reference_matmul(a, b);
@@ -67,7 +71,25 @@ TEST(Matmul, EveryGemmKernelMatchesTheReference) {
     }
   }
   set_gemm_kernel(chosen);
+  set_small_gemm_kernel(small_chosen);
   set_num_threads(threads);
+}
+
+// libxsmm computes y += op(a) op(b) when the caller accumulates (beta = 1), e.g. a weight used
+// twice in one graph gets the sum of both products in its gradient.
+TEST(Matmul, SmallProductsAccumulateThroughLibxsmm) {
+  const SmallGemmKernel chosen = small_gemm_kernel();
+  Generator gen(6);
+  Tensor x = randn({50, 25}, gen), w = randn({25, 25}, gen);
+  std::vector<std::vector<double>> grads;
+  for (SmallGemmKernel small : {SmallGemmKernel::libxsmm, SmallGemmKernel::like_large}) {
+    set_small_gemm_kernel(small);
+    Tensor wg = w.detach().requires_grad_();
+    sum(matmul(matmul(x, wg), wg)).backward();
+    grads.push_back(wg.grad().to_vector());
+  }
+  set_small_gemm_kernel(chosen);
+  expect_near(grads[0], grads[1], 1e-3);
 }
 
 // One row times a transposed b goes to BLAS's gemv (blas.cpp): both layouts of the row.
