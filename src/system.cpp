@@ -1,6 +1,8 @@
 // system_info(): the CPU facts of cpu.h, the libraries' versions and the kernels in use.
 #include "minidl/system.h"
 
+#include <libxsmm.h>
+
 #include "cpu.h"
 #include "minidl/kernels.h"
 #include "minidl/threads.h"
@@ -22,7 +24,10 @@ SystemInfo system_info() {
   info.openblas_config = cpu::openblas_config();
   info.onednn_version = onednn::version();
   info.onednn_isa = onednn::max_isa();
+  info.libxsmm_version = LIBXSMM_CONFIG_VERSION;
+  info.libxsmm_isa = libxsmm_get_target_arch();
   info.gemm_kernel = to_string(gemm_kernel());
+  info.small_gemm_kernel = to_string(small_gemm_kernel());
   info.conv_kernel = to_string(conv_kernel());
   info.threads = get_num_threads();
   info.minidl_version = MINIDL_VERSION;

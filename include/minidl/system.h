@@ -16,7 +16,9 @@ struct SystemInfo {
   std::string openblas_config;
   std::string onednn_version;
   std::string onednn_isa;  // the ISA oneDNN's JIT targets (capped by ONEDNN_MAX_CPU_ISA)
-  std::string gemm_kernel, conv_kernel;  // kernels.h's choices
+  std::string libxsmm_version;
+  std::string libxsmm_isa;  // the ISA libxsmm's JIT targets, e.g. "clx", "hsw"
+  std::string gemm_kernel, small_gemm_kernel, conv_kernel;  // kernels.h's choices
   int threads = 1;
   std::string minidl_version, compiler;
 };

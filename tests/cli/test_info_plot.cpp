@@ -48,8 +48,8 @@ TEST(CliInfo, SystemNamesTheCpuAndTheKernels) {
   nlohmann::json summary = read_json(dir.path("run/summary.json"));
   ASSERT_TRUE(summary.contains("system")) << summary.dump();
   const nlohmann::json& system = summary["system"];
-  for (const char* key : {"cpu", "extensions", "widest_vectors", "openblas_core", "onednn_isa", "gemm_kernel",
-                          "conv_kernel", "threads"}) {
+  for (const char* key : {"cpu", "extensions", "widest_vectors", "openblas_core", "onednn_isa", "libxsmm_isa",
+                          "gemm_kernel", "small_gemm_kernel", "conv_kernel", "threads"}) {
     EXPECT_TRUE(system.contains(key)) << key;
   }
   EXPECT_THAT(run_minidl({"info", "--system"}).out, HasSubstr(system["openblas_core"].get<std::string>()));

@@ -18,6 +18,9 @@ TEST(System, NamesTheCpuTheKernelsAndTheThreads) {
   EXPECT_EQ(s.onednn_version.rfind("2.", 0), 0u) << s.onednn_version;
   EXPECT_NE(s.onednn_isa, "");
   EXPECT_EQ(s.gemm_kernel, to_string(gemm_kernel()));
+  EXPECT_EQ(s.small_gemm_kernel, to_string(small_gemm_kernel()));
+  EXPECT_FALSE(s.libxsmm_version.empty());
+  EXPECT_FALSE(s.libxsmm_isa.empty());
   EXPECT_EQ(s.conv_kernel, to_string(conv_kernel()));
   EXPECT_EQ(s.threads, get_num_threads());
 }

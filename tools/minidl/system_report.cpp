@@ -2,6 +2,7 @@
 // kernels each library uses on it (include/minidl/system.h).
 #include "system_report.h"
 
+#include "minidl/kernels.h"
 #include "minidl/system.h"
 
 namespace minidl::cli {
@@ -15,7 +16,10 @@ nlohmann::json system_json() {
           {"openblas_config", s.openblas_config},
           {"onednn_version", s.onednn_version},
           {"onednn_isa", s.onednn_isa},
+          {"libxsmm_version", s.libxsmm_version},
+          {"libxsmm_isa", s.libxsmm_isa},
           {"gemm_kernel", s.gemm_kernel},
+          {"small_gemm_kernel", s.small_gemm_kernel},
           {"conv_kernel", s.conv_kernel},
           {"threads", s.threads},
           {"minidl_version", s.minidl_version},
@@ -28,10 +32,11 @@ void print_system(std::ostream& out) {
   for (const std::string& e : s.extensions) extensions += (extensions.empty() ? "" : " ") + e;
   out << "cpu              " << s.cpu_model << "\n"
       << "vector ISA       " << extensions << " (widest: " << s.widest_vectors << ")\n"
-      << "float32 GEMM     " << s.gemm_kernel << "\n"
+      << "float32 GEMM     " << s.gemm_kernel << " (products of up to " << kSmallGemmMacs << " multiply-adds: " << s.small_gemm_kernel << ")\n"
       << "convolutions     " << s.conv_kernel << "\n"
       << "OpenBLAS         kernels " << s.openblas_core << " (" << s.openblas_config << ")\n"
       << "oneDNN           " << s.onednn_version << ", JIT for " << s.onednn_isa << "\n"
+      << "libxsmm          " << s.libxsmm_version << ", JIT for " << s.libxsmm_isa << "\n"
       << "threads          " << s.threads << "\n"
       << "minidl           " << s.minidl_version << ", built with " << s.compiler << "\n";
 }
