@@ -1,6 +1,7 @@
 // GEMM calls: OpenBLAS (serial build), or oneDNN's JIT sgemm for float32 where kernels.h chose it.
 // Empty products are handled here (BLAS rejects ld = 0), and large products are split into blocks
-// of output rows or columns across minidl's thread pool.
+// of output rows or columns across minidl's thread team (thread_pool.h). Small float32 products go
+// to libxsmm's JIT kernels (kernels.h).
 #include "blas.h"
 
 #include <cblas.h>
@@ -73,7 +74,7 @@ void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
     return;
   }
   if (gemm_kernel() == GemmKernel::onednn) {
-    // One thread per call: large products are split across minidl's pool above this call, and
+    // One thread per call: large products are split across minidl's team above this call, and
     // oneDNN's OpenMP runtime reads the count from the calling thread at each call.
     omp_set_num_threads(1);
     detail::ensure_alternate_signal_stack();  // the kernel moves rsp into the heap: signal_safety.h

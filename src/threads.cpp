@@ -1,5 +1,5 @@
-// set_num_threads: the size of minidl's own pool (thread_pool.cpp). OpenBLAS is the serial build,
-// so there is no second pool to keep in step.
+// set_num_threads: the size of the OpenMP team minidl's parallel loops (thread_pool.cpp) and
+// oneDNN's primitives share. OpenBLAS is the serial build, so there is no other pool to keep in step.
 #include "minidl/threads.h"
 
 #include <string>
