@@ -78,6 +78,19 @@ struct ParamGroupView {
   size_t index;
 };
 
+// Adam and AdamW take the same keywords; only weight_decay's default differs, as in PyTorch.
+template <class O>
+void bind_adam(py::module_& optim, const char* name, double default_weight_decay) {
+  py::class_<O, Optimizer, std::shared_ptr<O>>(optim, name)
+      .def(py::init([name](py::handle params, double lr, std::pair<double, double> betas, double eps,
+                           double weight_decay, bool amsgrad) {
+             return make<O>(params, {.lr = lr, .betas = pair(betas), .eps = eps, .weight_decay = weight_decay,
+                                     .amsgrad = amsgrad}, name);
+           }),
+           "params"_a, "lr"_a = 1e-3, "betas"_a = std::pair<double, double>(0.9, 0.999), "eps"_a = 1e-8,
+           "weight_decay"_a = default_weight_decay, "amsgrad"_a = false);
+}
+
 }  // namespace
 
 void bind_optim(py::module_& optim) {
@@ -135,22 +148,8 @@ void bind_optim(py::module_& optim) {
            }),
            "params"_a, "lr"_a = 0.01, "momentum"_a = 0.0, "dampening"_a = 0.0, "weight_decay"_a = 0.0,
            "nesterov"_a = false);
-  py::class_<optim::Adam, Optimizer, std::shared_ptr<optim::Adam>>(optim, "Adam")
-      .def(py::init([](py::handle params, double lr, std::pair<double, double> betas, double eps, double weight_decay,
-                       bool amsgrad) {
-             return make<optim::Adam>(params, {.lr = lr, .betas = pair(betas), .eps = eps, .weight_decay = weight_decay,
-                                               .amsgrad = amsgrad}, "Adam");
-           }),
-           "params"_a, "lr"_a = 1e-3, "betas"_a = std::pair<double, double>(0.9, 0.999), "eps"_a = 1e-8,
-           "weight_decay"_a = 0.0, "amsgrad"_a = false);
-  py::class_<optim::AdamW, Optimizer, std::shared_ptr<optim::AdamW>>(optim, "AdamW")
-      .def(py::init([](py::handle params, double lr, std::pair<double, double> betas, double eps, double weight_decay,
-                       bool amsgrad) {
-             return make<optim::AdamW>(params, {.lr = lr, .betas = pair(betas), .eps = eps, .weight_decay = weight_decay,
-                                                .amsgrad = amsgrad}, "AdamW");
-           }),
-           "params"_a, "lr"_a = 1e-3, "betas"_a = std::pair<double, double>(0.9, 0.999), "eps"_a = 1e-8,
-           "weight_decay"_a = 1e-2, "amsgrad"_a = false);
+  bind_adam<optim::Adam>(optim, "Adam", /*weight_decay=*/0.0);
+  bind_adam<optim::AdamW>(optim, "AdamW", /*weight_decay=*/1e-2);
   py::class_<optim::RMSprop, Optimizer, std::shared_ptr<optim::RMSprop>>(optim, "RMSprop")
       .def(py::init([](py::handle params, double lr, double alpha, double eps, double weight_decay, double momentum,
                        bool centered) {
