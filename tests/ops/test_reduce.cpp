@@ -1,6 +1,9 @@
-// sum, mean, max and argmax: values, gradchecks, PyTorch's tie rules and errors.
+// sum, mean, max and argmax: values, gradchecks, PyTorch's tie rules and errors; first_non_finite.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
 
 #include "minidl/minidl.h"
 #include "support/gradcheck.h"
@@ -58,6 +61,37 @@ TEST(Reduce, MaxIndicesAndTiesFollowPyTorch) {
   EXPECT_EQ(y.grad().to_vector(), (std::vector<double>{0, 0.5, 0.5, 0, 0, 0}));
   EXPECT_EQ(argmax(y, 1).to_vector(), (std::vector<double>{1, 0}));
   EXPECT_EQ(argmax(y, 1).dtype(), kInt64);
+}
+
+// Every position of a vector loop and its scalar tail, both float types, each non-finite kind;
+// the largest finite values and subnormals are finite.
+TEST(Reduce, FirstNonFiniteFindsTheFirstNanOrInfinityAnywhere) {
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    bool single = dtype == kFloat32;
+    double largest = single ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+    double tiny = single ? std::numeric_limits<float>::denorm_min() : std::numeric_limits<double>::denorm_min();
+    std::vector<double> values(37);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = i % 3 == 0 ? -largest : (i % 3 == 1 ? tiny : 0.5);
+    EXPECT_FALSE(first_non_finite(tensor(values, {37}, dtype)).has_value()) << to_string(dtype);
+    for (size_t at : {size_t{0}, size_t{15}, size_t{16}, size_t{36}}) {
+      for (double bad : {nan, inf, -inf}) {
+        std::vector<double> with = values;
+        with[at] = bad;
+        with[36] = at == 36 ? bad : nan;  // a later non-finite element is not the one reported
+        auto found = first_non_finite(tensor(with, {37}, dtype));
+        ASSERT_TRUE(found.has_value()) << to_string(dtype) << " at " << at;
+        if (std::isnan(bad)) {
+          EXPECT_TRUE(std::isnan(*found));
+        } else {
+          EXPECT_EQ(*found, bad) << to_string(dtype) << " at " << at;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(first_non_finite(full({2, 3}, inf)).has_value());
+  EXPECT_FALSE(first_non_finite(zeros({0})).has_value());
+  EXPECT_FALSE(first_non_finite(tensor(std::vector<int64_t>{1, 2})).has_value());
 }
 
 TEST(Reduce, Errors) {

@@ -19,33 +19,15 @@ std::vector<std::pair<std::string, const nn::Dropout*>> dropouts(const nn::Modul
   return out;
 }
 
-// The first non-finite element of `t` (a float tensor), if any. x * 0 is 0 for finite x and NaN
-// for NaN and +-inf, so one vectorised sum answers for the whole tensor.
-template <class T>
-std::optional<double> first_non_finite(const T* x, int64_t n) {
-  T probe = 0;
-  for (int64_t i = 0; i < n; ++i) probe += x[i] * T(0);
-  if (probe == T(0)) return std::nullopt;
-  for (int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(x[i])) return static_cast<double>(x[i]);
-  }
-  return std::nullopt;
-}
-
-std::optional<double> first_non_finite(const Tensor& t) {
-  if (!t.defined()) return std::nullopt;
-  if (t.dtype() == kFloat32) return first_non_finite(t.data<float>(), t.numel());
-  if (t.dtype() == kFloat64) return first_non_finite(t.data<double>(), t.numel());
-  return std::nullopt;
-}
-
 }  // namespace
 
 void Run::check_finite(double loss_value, int64_t step) const {
   double lr = optimizer_->lr(0);
   if (!std::isfinite(loss_value)) throw Diverged("the loss", loss_value, step, lr);
-  for (const auto& [name, p] : model_->named_parameters()) {
-    if (auto bad = first_non_finite(p.grad())) throw Diverged("the gradient of " + name, *bad, step, lr);
+  for (const auto& [name, p] : named_parameters_) {
+    const Tensor& grad = p.grad();
+    if (!grad.defined()) continue;
+    if (auto bad = first_non_finite(grad)) throw Diverged("the gradient of " + name, *bad, step, lr);
   }
 }
 
@@ -81,7 +63,8 @@ Run::Run(const io::Config& config, int64_t index, uint64_t seed)
       model_(build_model(config, data_, seed)),
       objective_(build_objective(config, data_)),
       optimizer_(build_optimizer(config, model_->parameters())),
-      full_batch_(is_full_batch(config)) {
+      full_batch_(is_full_batch(config)),
+      named_parameters_(model_->named_parameters()) {
   data::DataLoaderOptions options;
   options.batch_size = full_batch_ ? data_.train->size() : config.get_int("train.batch_size");
   options.shuffle = config.get_bool("train.shuffle") && !full_batch_;
