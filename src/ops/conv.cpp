@@ -5,7 +5,10 @@
 #include "minidl/ops/conv.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 #include <limits>
 #include <string>
 #include <vector>
@@ -329,16 +332,9 @@ PoolRows pool_rows(const Geometry& g, int64_t oh) {
 // Planes are independent, so the result has the same bits either way.
 template <class F>
 void for_planes(int64_t planes, int64_t elements_per_plane, F body) {
-  const int threads = get_num_threads();
-  if (threads <= 1 || planes < 2 || planes * elements_per_plane < (int64_t{1} << 17)) {
-    body(int64_t{0}, planes);
-    return;
-  }
-  const int64_t block = (planes + threads - 1) / threads;
-  detail::parallel_for(threads, [&](int64_t i) {
-    const int64_t begin = i * block, end = std::min(planes, begin + block);
-    if (begin < end) body(begin, end);
-  });
+  constexpr int64_t kParallelElements = int64_t{1} << 17;
+  detail::parallel_blocks(planes, (kParallelElements + elements_per_plane - 1) / std::max<int64_t>(elements_per_plane, 1),
+                          1, body);
 }
 
 std::vector<Range> column_ranges(const Geometry& g) {
@@ -354,9 +350,13 @@ namespace {
 // The common 2x2 window with stride 2 and no padding. Each output keeps the position of its
 // maximum in the window (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right) as an int32 code
 // rather than an int64 index, and the backward writes every input gradient once (g where the code
-// points, else 0) instead of zeroing dx and scattering into it: half the memory traffic of the
-// general path, and both loops vectorise. Same rule as the general path: the first maximum in
-// row-major order wins, a NaN always wins.
+// points, else 0) instead of zeroing dx and scattering into it. Same rule as the general path
+// (and PyTorch): the last NaN of the window in row-major order wins, else its first maximum.
+//
+// Rows of a LeNet's pooled maps are 12 and 4 outputs wide: a loop per row ran almost entirely in
+// its scalar epilogue, with branches on the comparisons (40% of a LeNet training step). So both
+// directions run in two passes over blocks of row pairs: a vertical pass per row (contiguous,
+// 2 * OW wide) and a horizontal pass over the whole block's outputs as one long array.
 bool is_2x2_stride_2(const Geometry& g) {
   return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0;
 }
@@ -365,32 +365,43 @@ bool is_2x2_stride_2(const Geometry& g) {
 // reuses the block every step).
 int32_t* codes_of(const Tensor& codes) { return static_cast<int32_t*>(codes.raw_data()); }
 
+// Row pairs per block: about 2,048 vertical maxima, so a block's scratch stays in L1.
+int64_t row_pairs_per_block(const Geometry& g) { return std::max<int64_t>(1, 2048 / std::max<int64_t>(2 * g.ow, 1)); }
+
 template <class T>
 void max_pool_2x2(const Geometry& g, const T* x, T* y, int32_t* codes) {
-  const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+  const int64_t in_plane = g.h * g.w, width = 2 * g.ow, per_block = row_pairs_per_block(g);
   for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
-    for (int64_t nc = first; nc < last; ++nc) {
-      for (int64_t oh = 0; oh < g.oh; ++oh) {
-        const T* __restrict r0 = x + nc * in_plane + 2 * oh * g.w;
+    std::vector<T> column_max(static_cast<size_t>(per_block * width));
+    std::vector<int32_t> column_row(column_max.size());  // 0: the top row's element won, 2: the bottom row's
+    for (int64_t q0 = first * g.oh, q_end = last * g.oh; q0 < q_end; q0 += per_block) {
+      const int64_t pairs = std::min(per_block, q_end - q0);
+      for (int64_t q = 0; q < pairs; ++q) {  // vertical: each column's pair, as a window of two
+        const T* __restrict r0 = x + ((q0 + q) / g.oh) * in_plane + 2 * ((q0 + q) % g.oh) * g.w;
         const T* __restrict r1 = r0 + g.w;
-        T* __restrict best = y + nc * out_plane + oh * g.ow;
-        int32_t* __restrict code = codes + nc * out_plane + oh * g.ow;
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          T b = r0[2 * ow];
-          int32_t c = 0;
-          const T v1 = r0[2 * ow + 1], v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
-          bool take = (v1 > b) | (v1 != v1);
-          b = take ? v1 : b;
-          c = take ? 1 : c;
-          take = (v2 > b) | (v2 != v2);
-          b = take ? v2 : b;
-          c = take ? 2 : c;
-          take = (v3 > b) | (v3 != v3);
-          b = take ? v3 : b;
-          c = take ? 3 : c;
-          best[ow] = b;
-          code[ow] = c;
+        T* __restrict best = column_max.data() + q * width;
+        int32_t* __restrict row = column_row.data() + q * width;
+        for (int64_t w = 0; w < width; ++w) {
+          const T top = r0[w], bottom = r1[w];
+          const bool take = (bottom > top) | (bottom != bottom);
+          best[w] = take ? bottom : top;
+          row[w] = take ? 2 : 0;
         }
+      }
+      // horizontal: left pair (code 0 or 2) against right pair (1 or 3), by the window's rule
+      const T* __restrict best = column_max.data();
+      const int32_t* __restrict row = column_row.data();
+      T* __restrict out = y + q0 * g.ow;
+      int32_t* __restrict code = codes + q0 * g.ow;
+      for (int64_t i = 0, n = pairs * g.ow; i < n; ++i) {
+        const T left = best[2 * i], right = best[2 * i + 1];
+        const int32_t left_code = row[2 * i], right_code = row[2 * i + 1] + 1;
+        const bool left_nan = left != left, right_nan = right != right, later = right_code > left_code;
+        // bitwise, not ?: or &&, so that the loop has no control flow and vectorises
+        const bool take = (right_nan & ((!left_nan) | later)) |
+                          ((!right_nan) & (!left_nan) & ((right > left) | ((right == left) & (!later))));
+        out[i] = take ? right : left;
+        code[i] = take ? right_code : left_code;
       }
     }
   });
@@ -398,26 +409,37 @@ void max_pool_2x2(const Geometry& g, const T* x, T* y, int32_t* codes) {
 
 template <class T>
 void max_pool_2x2_backward(const Geometry& g, const T* dy, const int32_t* codes, T* dx) {
-  const int64_t in_plane = g.h * g.w, out_plane = g.plane();
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  const int64_t in_plane = g.h * g.w, width = 2 * g.ow, per_block = row_pairs_per_block(g);
   for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
-    for (int64_t nc = first; nc < last; ++nc) {
-      T* plane = dx + nc * in_plane;
-      for (int64_t oh = 0; oh < g.oh; ++oh) {
-        T* __restrict r0 = plane + 2 * oh * g.w;
-        T* __restrict r1 = r0 + g.w;
-        const T* __restrict grad = dy + nc * out_plane + oh * g.ow;
-        const int32_t* __restrict code = codes + nc * out_plane + oh * g.ow;
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          const T v = grad[ow];
-          const int32_t c = code[ow];
-          r0[2 * ow] = c == 0 ? v : T(0);
-          r0[2 * ow + 1] = c == 1 ? v : T(0);
-          r1[2 * ow] = c == 2 ? v : T(0);
-          r1[2 * ow + 1] = c == 3 ? v : T(0);
-        }
-        for (int64_t w = 2 * g.ow; w < g.w; ++w) r0[w] = r1[w] = T(0);  // an odd width's last column
+    std::vector<T> top_rows(static_cast<size_t>(per_block * width)), bottom_rows(top_rows.size());
+    for (int64_t q0 = first * g.oh, q_end = last * g.oh; q0 < q_end; q0 += per_block) {
+      const int64_t pairs = std::min(per_block, q_end - q0);
+      // horizontal: each output's gradient to its window's four places, as one long array
+      const T* __restrict grad = dy + q0 * g.ow;
+      const int32_t* __restrict code = codes + q0 * g.ow;
+      T* __restrict top = top_rows.data();
+      T* __restrict bottom = bottom_rows.data();
+      for (int64_t i = 0, n = pairs * g.ow; i < n; ++i) {
+        // v where the code points, else +0, as bit masks: GCC kept selects here as branches
+        const Bits v = std::bit_cast<Bits>(grad[i]);
+        const int32_t c = code[i];
+        top[2 * i] = std::bit_cast<T>(v & (Bits{0} - Bits{c == 0}));
+        top[2 * i + 1] = std::bit_cast<T>(v & (Bits{0} - Bits{c == 1}));
+        bottom[2 * i] = std::bit_cast<T>(v & (Bits{0} - Bits{c == 2}));
+        bottom[2 * i + 1] = std::bit_cast<T>(v & (Bits{0} - Bits{c == 3}));
       }
-      for (int64_t i = 2 * g.oh * g.w; i < in_plane; ++i) plane[i] = T(0);  // an odd height's last row
+      for (int64_t q = 0; q < pairs; ++q) {  // vertical: the two rows into dx
+        const int64_t nc = (q0 + q) / g.oh, oh = (q0 + q) % g.oh;
+        T* __restrict r0 = dx + nc * in_plane + 2 * oh * g.w;
+        T* __restrict r1 = r0 + g.w;
+        std::copy_n(top + q * width, width, r0);
+        std::copy_n(bottom + q * width, width, r1);
+        if (width < g.w) r0[width] = r1[width] = T(0);  // an odd width's last column
+        if (oh == g.oh - 1) {
+          for (int64_t i = 2 * g.oh * g.w; i < in_plane; ++i) dx[nc * in_plane + i] = T(0);  // an odd height's last row
+        }
+      }
     }
   });
 }

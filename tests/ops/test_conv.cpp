@@ -290,6 +290,49 @@ TEST(MaxPool2d, ANanWinsItsWindow) {
   }
 }
 
+// The 2x2 fast path against the window rule written out (the last NaN in row-major order wins,
+// else the first maximum), on values with many ties and NaNs, for widths and heights that are
+// even and odd, narrow rows (4 outputs, as LeNet's second pooling) and more rows than one block.
+TEST(MaxPool2d, TwoByTwoFollowsTheWindowRuleWithTiesAndNans) {
+  Generator gen(11);
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    for (Shape shape : {Shape{2, 3, 8, 8}, Shape{1, 2, 5, 7}, Shape{3, 4, 24, 24}, Shape{1, 1, 2, 2}, Shape{1, 3, 130, 9}}) {
+      const int64_t n = shape[0] * shape[1], h = shape[2], w = shape[3], oh = h / 2, ow = w / 2;
+      std::vector<double> values = (rand(shape, gen, kFloat64) * 3.0).to_vector();
+      for (size_t i = 0; i < values.size(); ++i) {  // 0, 1 or 2, and about one element in 20 a NaN
+        values[i] = std::floor(values[i]) == 2.0 && i % 7 == 3 ? NAN : std::floor(values[i]);
+      }
+      Tensor x = tensor(values, shape, dtype).requires_grad_();
+      Tensor y = max_pool2d(x, 2);
+      Tensor dy = rand(y.shape(), gen, dtype);
+      y.backward(dy);
+      std::vector<double> got = y.to_vector(), dx = x.grad().to_vector(), dys = dy.to_vector();
+      std::vector<double> expected_dx(values.size(), 0.0);
+      for (int64_t p = 0; p < n; ++p) {
+        for (int64_t i = 0; i < oh; ++i) {
+          for (int64_t j = 0; j < ow; ++j) {
+            int64_t at = -1;
+            double best = 0;
+            for (int64_t k = 0; k < 4; ++k) {
+              const int64_t pos = p * h * w + (2 * i + k / 2) * w + 2 * j + k % 2;
+              const double v = values[pos];
+              if (at < 0 || v > best || std::isnan(v)) at = pos, best = v;
+            }
+            const int64_t out = (p * oh + i) * ow + j;
+            if (std::isnan(best)) {
+              EXPECT_TRUE(std::isnan(got[out])) << to_string(shape) << " output " << out;
+            } else {
+              EXPECT_EQ(got[out], best) << to_string(shape) << " output " << out;
+            }
+            expected_dx[at] = dys[out];
+          }
+        }
+      }
+      EXPECT_EQ(dx, expected_dx) << to_string(shape) << " " << to_string(dtype);
+    }
+  }
+}
+
 TEST(AvgPool2d, MatchesPyTorch) {
   for (const char* name : {"avg_k2", "avg_k3_s2_p1", "avg_k23_s12"}) expect_pool_matches_golden(name);
 }
