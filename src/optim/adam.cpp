@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "../dispatch.h"
+#include "../thread_pool.h"
 
 namespace minidl::optim {
 
@@ -87,8 +88,15 @@ void adam_step(const char* name, std::vector<Tensor>& params, const std::vector<
       if (o.amsgrad && !max_exp_avg_sq[i].defined()) max_exp_avg_sq[i] = zeros(p.shape(), p.dtype());
       AdamStep s{o.lr, o.betas[0], o.betas[1], o.eps, o.weight_decay, o.amsgrad, decoupled, ++steps[i]};
       minidl::detail::dispatch_float(name, p.dtype(), [&]<class T>() {
-        adam_kernel<T>(p.data<T>(), grad.data<T>(), exp_avg[i].data<T>(), exp_avg_sq[i].data<T>(),
-                       o.amsgrad ? max_exp_avg_sq[i].data<T>() : nullptr, p.numel(), s);
+        T* vmax = o.amsgrad ? max_exp_avg_sq[i].data<T>() : nullptr;
+        // Large parameters are updated by the whole team: with two threads the products leave
+        // half of each gradient in the other core's cache, and one thread reading it all was
+        // the step's bottleneck.
+        minidl::detail::parallel_blocks(p.numel(), minidl::detail::kParallelUpdateElements, 16,
+                                        [&](int64_t b, int64_t e) {
+          adam_kernel<T>(p.data<T>() + b, grad.data<T>() + b, exp_avg[i].data<T>() + b, exp_avg_sq[i].data<T>() + b,
+                         vmax ? vmax + b : nullptr, e - b, s);
+        });
       });
     }
   }

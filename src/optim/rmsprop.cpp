@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "../dispatch.h"
+#include "../thread_pool.h"
 
 namespace minidl::optim {
 
@@ -84,9 +85,13 @@ void RMSprop::step() {
       if (o.momentum > 0 && !momentum_buffer_[i].defined()) momentum_buffer_[i] = zeros(p.shape(), p.dtype());
       if (o.centered && !grad_avg_[i].defined()) grad_avg_[i] = zeros(p.shape(), p.dtype());
       minidl::detail::dispatch_float("RMSprop", p.dtype(), [&]<class T>() {
-        rmsprop_kernel<T>(p.data<T>(), grad.data<T>(), square_avg_[i].data<T>(),
-                          o.centered ? grad_avg_[i].data<T>() : nullptr,
-                          o.momentum > 0 ? momentum_buffer_[i].data<T>() : nullptr, p.numel(), o);
+        T* ga = o.centered ? grad_avg_[i].data<T>() : nullptr;
+        T* buf = o.momentum > 0 ? momentum_buffer_[i].data<T>() : nullptr;
+        minidl::detail::parallel_blocks(p.numel(), minidl::detail::kParallelUpdateElements, 16,
+                                        [&](int64_t b, int64_t e) {
+          rmsprop_kernel<T>(p.data<T>() + b, grad.data<T>() + b, square_avg_[i].data<T>() + b, ga ? ga + b : nullptr,
+                            buf ? buf + b : nullptr, e - b, o);
+        });
       });
     }
   }

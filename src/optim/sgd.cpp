@@ -2,6 +2,7 @@
 #include "minidl/optim/sgd.h"
 
 #include "../dispatch.h"
+#include "../thread_pool.h"
 
 namespace minidl::optim {
 
@@ -72,7 +73,11 @@ void SGD::step() {
       }
       Tensor& buf = momentum_buffer_[i];
       minidl::detail::dispatch_float("SGD", p.dtype(), [&]<class T>() {
-        sgd_kernel<T>(p.data<T>(), grad.data<T>(), o.momentum != 0 ? buf.data<T>() : nullptr, first, p.numel(), o);
+        T* b = o.momentum != 0 ? buf.data<T>() : nullptr;
+        minidl::detail::parallel_blocks(p.numel(), minidl::detail::kParallelUpdateElements, 16,
+                                        [&](int64_t begin, int64_t end) {
+          sgd_kernel<T>(p.data<T>() + begin, grad.data<T>() + begin, b ? b + begin : nullptr, first, end - begin, o);
+        });
       });
     }
   }

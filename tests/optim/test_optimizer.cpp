@@ -143,6 +143,32 @@ TEST(Optimizer, ResumedOptimizerContinuesBitwiseIdentically) {
   }
 }
 
+// SGD, Adam, AdamW and RMSprop update large parameters in one block per thread; every element's
+// update is independent, so two threads must give the bits of one (odd sizes: a ragged last block).
+TEST(Optimizer, ElementwiseUpdatesGiveTheSameBitsOnTwoThreads) {
+  const int threads = get_num_threads();
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    for (const auto& [name, make] : all_optimizers()) {
+      if (name == "LBFGS" || name == "BFGS") continue;
+      std::vector<Tensor> result;
+      for (int t : {1, 2}) {
+        set_num_threads(t);
+        Generator gen(7);
+        std::vector<Tensor> params{randn({40003}, gen, dtype).requires_grad_(), randn({3, 5}, gen, dtype).requires_grad_()};
+        auto optimizer = make(params);
+        for (int step = 0; step < 3; ++step) {
+          for (Tensor& p : params) p.set_grad(randn(p.shape(), gen, dtype));
+          optimizer->step();
+        }
+        result.push_back(params[0].detach());
+      }
+      EXPECT_TRUE(same_bits(result[0], result[1])) << name << " " << to_string(dtype);
+      EXPECT_FALSE(same_bits(result[0], zeros({40003}, dtype))) << name;
+    }
+  }
+  set_num_threads(threads);
+}
+
 TEST(Optimizer, RejectedStateDictChangesNothing) {
   for (const auto& [name, make] : all_optimizers()) {
     OptimProblem problem;
