@@ -18,13 +18,21 @@ inline float clamp(float x, float lo, float hi) {
   return x > hi ? hi : x;
 }
 
+// floor(x) for |x| < 2^22 as plain arithmetic: std::floor vectorises only with
+// -fno-trapping-math (GCC 12), and without it every loop over fast_exp ran scalar (the LSTM's
+// sigmoid gates, softmax). (x + 1.5 * 2^23) - 1.5 * 2^23 is x rounded to the nearest integer.
+inline float floor_small(float x) {
+  float r = (x + 12582912.0f) - 12582912.0f;
+  return r > x ? r - 1.0f : r;
+}
+
 // exp(x) = 2^n exp(r), r = x - n ln2 in [-ln2/2, ln2/2]; Cephes' degree-6 polynomial for exp(r).
 inline float fast_exp(float x) {
   float in = x;
   // Beyond these bounds exp leaves the normal floats: 0 below, inf above 88.72 (as libm);
   // between 88.38 and 88.72 the value saturates at exp(88.38) = 2.4e38.
   x = clamp(x, -87.33654475f, 88.3762626647949f);
-  float n = std::floor(x * 1.44269504088896341f + 0.5f);
+  float n = floor_small(x * 1.44269504088896341f + 0.5f);
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;  // ln2 split in two for exact n*ln2
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;

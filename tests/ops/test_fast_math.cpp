@@ -25,6 +25,18 @@ TEST(FastMath, ExpIsWithinAFewUlpOfLibm) {
   EXPECT_TRUE(std::isnan(detail::fast_exp(NAN)));  // a diverging run must show NaN, not hide it
 }
 
+// fast_exp's range reduction floors x log2(e) + 0.5 in [-126, 128] with arithmetic that
+// vectorises; it must be floor exactly: integers, halves, the floats just beside them, both signs.
+TEST(FastMath, FloorSmallIsFloor) {
+  for (float base = -130.0f; base <= 130.0f; base += 0.5f) {
+    for (float x : {base, std::nextafter(base, -1e9f), std::nextafter(base, 1e9f), base + 0.25f, base + 0.7f}) {
+      EXPECT_EQ(detail::floor_small(x), std::floor(x)) << x;
+    }
+  }
+  EXPECT_EQ(detail::floor_small(0.49999997f), 0.0f);
+  EXPECT_EQ(detail::floor_small(-1e-30f), -1.0f);
+}
+
 TEST(FastMath, TanhIsWithinAFewUlpOfLibm) {
   double worst = 0;
   for (double x = -10.0; x <= 10.0; x += 0.0003) {
