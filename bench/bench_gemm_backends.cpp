@@ -77,7 +77,7 @@ void BM_Libxsmm(benchmark::State& state) {
 void shapes(benchmark::internal::Benchmark* b) {
   for (auto s : std::vector<std::vector<int64_t>>{
            {50, 25, 25}, {1000, 25, 25}, {128, 10, 128}, {64, 84, 120}, {128, 128, 64}, {128, 256, 784},
-           {64, 120, 256}, {1024, 1024, 1024}}) {
+           {64, 120, 256}, {32, 1024, 256}, {128, 512, 128}, {2048, 1024, 256}, {1024, 1024, 1024}}) {
     b->Args(s);
   }
 }

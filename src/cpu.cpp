@@ -1,4 +1,4 @@
-// CPU facts from /proc/cpuinfo (model name, flags) and OpenBLAS's own report of its kernels.
+// CPU facts from /proc/cpuinfo (vendor, model name, flags) and OpenBLAS's own report of its kernels.
 #include "cpu.h"
 
 #include <cblas.h>
@@ -15,8 +15,9 @@ Cpu read_cpu() {
   Cpu cpu;
   std::ifstream in("/proc/cpuinfo");
   std::string line, flags;
-  while (std::getline(in, line) && (cpu.model.empty() || flags.empty())) {
+  while (std::getline(in, line) && (cpu.vendor.empty() || cpu.model.empty() || flags.empty())) {
     auto value = [&] { return line.substr(std::min(line.size(), line.find(':') + 2)); };
+    if (cpu.vendor.empty() && line.rfind("vendor_id", 0) == 0) cpu.vendor = value();
     if (cpu.model.empty() && line.rfind("model name", 0) == 0) cpu.model = value();
     if (flags.empty() && line.rfind("flags", 0) == 0) flags = value();
   }
@@ -39,6 +40,7 @@ Cpu read_cpu() {
     cpu.widest = Vectors::avx;
   }
   if (cpu.model.empty()) cpu.model = "unknown";
+  if (cpu.vendor.empty()) cpu.vendor = "unknown";
   return cpu;
 }
 

@@ -11,6 +11,7 @@ namespace minidl::cpu {
 enum class Vectors { sse = 1, avx = 2, avx2 = 3, avx512 = 4 };
 
 struct Cpu {
+  std::string vendor;  // "GenuineIntel", "AuthenticAMD", ...
   std::string model;
   std::vector<std::string> extensions;
   Vectors widest = Vectors::sse;

@@ -7,9 +7,10 @@
 
 namespace minidl {
 
-// float32 matrix products: OpenBLAS when the kernels it picked use the CPU's widest vectors,
-// oneDNN's JIT sgemm when OpenBLAS fell back to older ones (Debian's 0.3.21 runs SSE3 "Prescott"
-// kernels on Sapphire/Emerald Rapids). float64 products always go to OpenBLAS.
+// float32 matrix products: oneDNN's JIT sgemm when OpenBLAS fell back to kernels older than the
+// CPU (Debian's 0.3.21 runs SSE3 "Prescott" kernels on Sapphire/Emerald Rapids) and on AMD CPUs,
+// where it was the faster of the two; OpenBLAS on Intel CPUs whose widest vectors its kernels use.
+// float64 products always go to OpenBLAS.
 enum class GemmKernel { openblas, onednn };
 // float32 convolutions: oneDNN's JIT primitives, or im2col + one GEMM (the reference, and the
 // only path for float64, which oneDNN does not compute).
