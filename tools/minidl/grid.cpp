@@ -16,6 +16,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "minidl/dist/process_group.h"
 #include "commands.h"
 #include "minidl/io/atomic_file.h"
 #include "minidl/threads.h"
@@ -265,6 +266,11 @@ bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warni
 }
 
 int grid_command(const GridArgs& args) {
+  if (dist::world_size() > 1) {  // TODO(#17): share the settings and seeds among the ranks
+    std::cerr << "minidl grid: running under mpirun (" << dist::world_size()
+              << " processes) is not supported yet; run the grid as one process\n";
+    return kUsageError;
+  }
   // ---- the request, every setting's config and model checked before anything is written ----
   std::vector<std::string> fixed;
   std::vector<Sweep> sweeps;

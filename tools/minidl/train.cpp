@@ -19,6 +19,8 @@
 #include "minidl/io/atomic_file.h"
 #include "language_model.h"
 #include "system_report.h"
+#include "minidl/dist/collectives.h"
+#include "minidl/dist/process_group.h"
 #include "minidl/io/checkpoint.h"
 #include "minidl/threads.h"
 #include "outputs.h"
@@ -200,6 +202,16 @@ int64_t counter_of(const Checkpoint& c, const std::string& file, const std::stri
   return it->second;
 }
 
+// True on every rank when `flag` is true on any: the decisions that end an epoch early (a
+// signal, the test hook) must be the same on every rank of a data-parallel run, or the ranks
+// would wait for each other in different collectives.
+bool any_rank(bool flag) {
+  if (dist::world_size() == 1) return flag;
+  Tensor t = scalar_tensor(flag ? 1 : 0, kInt64);
+  dist::all_reduce(t);
+  return t.item() > 0;
+}
+
 bool non_empty_dir(const std::string& dir) {
   return fs::exists(dir) && (!fs::is_directory(dir) || !fs::is_empty(dir));
 }
@@ -224,6 +236,9 @@ struct ReservedFolder {
 
 int train_command(const TrainArgs& args) {
   ReservedFolder reserved;
+  // Under mpirun (world size > 1) every rank runs this; rank 0 alone chooses and writes the folder.
+  const int world = dist::world_size();
+  const bool writer = dist::rank() == 0;
   // ---- everything that can be wrong with the request is found before anything is written ----
   std::string dir = args.resume.empty() ? (args.out.empty() ? "" : args.out) : args.resume;
   std::optional<io::Config> config;
@@ -261,6 +276,18 @@ int train_command(const TrainArgs& args) {
       config_name = metadata_of(resume_from, ckpt, "config_name");
       config = io::Config::parse(metadata_of(resume_from, ckpt, "config"), config_name);
       runs = counter_of(resume_from, ckpt, "runs");
+      // The run continues on as many processes as it started with (checkpoints before issue 17
+      // have no count: one process). Another count would change the sums' order, so the bits.
+      int64_t trained_on = resume_from.counters.count("world_size") ? resume_from.counters.at("world_size") : 1;
+      if (trained_on != world) {
+        std::cerr << "minidl train: --resume " << dir << ": the run was trained on " << trained_on
+                  << (trained_on == 1 ? " process" : " processes") << " and this is " << world
+                  << (world == 1 ? " process" : " processes") << "; resume it with "
+                  << (trained_on == 1 ? std::string("no mpirun (one process)")
+                                      : "mpirun -n " + std::to_string(trained_on))
+                  << ", so that it continues exactly\n";
+        return kUsageError;
+      }
       seed0 = counter_of(resume_from, ckpt, "seed");
       for (const char* key : {"run", "iteration", "bad_epochs"}) counter_of(resume_from, ckpt, key);
       for (const char* key : {"train_seconds", "best_val"}) metadata_number(resume_from, ckpt, key);
@@ -275,11 +302,12 @@ int train_command(const TrainArgs& args) {
       config_name = args.config.empty() ? default_config_path() : args.config;
       config = io::Config::load(config_name, args.sets);
       seed0 = args.seed ? *args.seed : config->get_int("train.seed");
-      if (dir.empty()) {
+      if (dir.empty() && writer) {
         dir = reserve_folder(default_run_dir(config_name));  // a fresh folder, even for runs started together
         reserved.path = dir;
       }
-      if (non_empty_dir(dir)) {
+      if (world > 1) dir = dist::all_gather(dir)[0];  // rank 0's folder (its name has rank 0's clock)
+      if (writer && non_empty_dir(dir)) {
         // Advice that leads somewhere: --resume only where there is a checkpoint to resume from.
         bool resumable = fs::exists(dir + "/checkpoint.safetensors");
         std::cerr << "minidl train: --out " << dir << " exists and is not empty; choose another folder or remove it"
@@ -307,8 +335,8 @@ int train_command(const TrainArgs& args) {
   }
   set_num_threads(args.threads);
   if (config->get_string("data.source") == "chars") {  // a language model: its own loop (language_model.cpp)
-    if (!args.resume.empty() || runs != 1) {
-      std::cerr << "minidl train: data.source = \"chars\" trains one run and has no --resume yet\n";
+    if (!args.resume.empty() || runs != 1 || world > 1) {
+      std::cerr << "minidl train: data.source = \"chars\" trains one run on one process and has no --resume yet\n";
       return kUsageError;
     }
     return train_language_model(*config, config_name, dir, static_cast<uint64_t>(seed0), args.quiet);
@@ -324,7 +352,8 @@ int train_command(const TrainArgs& args) {
   job.dir = dir;
   job.runs = runs;
   job.seed = seed0;
-  job.quiet = args.quiet;
+  job.quiet = args.quiet || !writer;  // one progress display: rank 0's
+  job.summary_line = writer;
   job.resume = args.resume.empty() ? nullptr : &resume_from;
   return run_training(job, std::move(run));
 }
@@ -370,6 +399,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
   const int64_t runs = job.runs, seed0 = job.seed;
   const int64_t epochs = cfg.get_int("train.epochs");
   const int64_t first_run = run->index();
+  const bool writer = dist::rank() == 0;  // the other ranks of a data-parallel run write nothing
   json completed = resuming ? json::parse(job.resume->metadata.at("completed_runs")) : json::array();
   // Test hook (tests/cli): MINIDL_STOP_AFTER_STEPS=N acts as a Ctrl-C after the N-th optimizer
   // step of this process, so that tests interrupt a training at exact points without racing
@@ -381,19 +411,19 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
   // One writer per run folder; a fresh run that fails before its first epoch leaves no folder.
   std::unique_ptr<RunLock> lock;
   try {
-    lock = std::make_unique<RunLock>(dir);
+    if (writer) lock = std::make_unique<RunLock>(dir);
   } catch (const std::exception& e) {
     std::cerr << "minidl " << job.command << ": " << e.what() << "\n";
     return kRuntimeError;
   }
-  if (!resuming && !lock->was_empty()) {
+  if (writer && !resuming && !lock->was_empty()) {
     std::cerr << "minidl " << job.command << ": " << dir << " is not empty (another run wrote it meanwhile); choose another folder\n";
     return kUsageError;
   }
   int64_t epochs_written = 0;
   auto failed = [&](int code) {
     std::error_code ec;
-    if (!resuming && epochs_written == 0) fs::remove_all(dir, ec);
+    if (writer && !resuming && epochs_written == 0) fs::remove_all(dir, ec);
     return code;
   };
   try {
@@ -402,16 +432,16 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
       // opened for appending, so they are not there twice.
       run->load_state(job.resume->parts);
       int64_t r0 = first_run, e0 = run->epochs_done(), it0 = job.resume->counters.at("iteration");
-      filter_csv(dir + "/metrics.csv", [&](const std::vector<std::string>& c) {
+      if (writer) filter_csv(dir + "/metrics.csv", [&](const std::vector<std::string>& c) {
         return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) <= e0);
       });
-      filter_csv(dir + "/iterations.csv", [&](const std::vector<std::string>& c) {
+      if (writer) filter_csv(dir + "/iterations.csv", [&](const std::vector<std::string>& c) {
         return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) < it0);
       });
     }
-    RunDir out(dir, resuming);
+    RunDir out(dir, resuming, writer);
     std::string config_toml = cfg.to_toml();
-    if (!resuming) {
+    if (!resuming && writer) {
       write_file_atomically(out.file("config.toml"),
                             "# The effective config of this run (" + config_name + " and --set)\n" + config_toml);
     }
@@ -441,10 +471,11 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
                        dir + "/checkpoint.safetensors");
     }
     auto write_checkpoint = [&] {
+      if (!writer) return;
       Checkpoint c;
       c.parts = run->state();
       c.counters = {{"run", run->index()}, {"runs", runs}, {"seed", seed0}, {"iteration", iteration},
-                    {"bad_epochs", bad_epochs}};
+                    {"bad_epochs", bad_epochs}, {"world_size", dist::world_size()}};
       std::ostringstream ts, bv;
       ts << std::hexfloat << train_seconds;
       bv << std::hexfloat << best_val;
@@ -475,7 +506,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
                 progress.batch(loss, train_size / run->batches_per_epoch());
                 if (++steps_this_process == stop_after_steps) g_signals = 1;
               },
-              [&] { return g_signals > 0; }, stats);
+              [&] { return any_rank(g_signals > 0); }, stats);
         } catch (const Diverged& d) {
           // The divergence rule: the run stops at its first non-finite loss or gradient, exit 1,
           // and summary.json says where (the runs completed before it keep their results).
@@ -522,13 +553,13 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
           if (val.loss < best_val) {
             best_val = val.loss;
             bad_epochs = 0;
-            save_model(*run, out.file("best.safetensors"), config_toml);
+            if (writer) save_model(*run, out.file("best.safetensors"), config_toml);
           } else if (++bad_epochs >= patience) {
             progress.message("early stopping: no better validation loss for " + std::to_string(patience) + " epochs");
             stop_early = true;
           }
         }
-        if (g_signals > 0) {
+        if (any_rank(g_signals > 0)) {
           interrupted = true;
           break;
         }
@@ -562,7 +593,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
         progress.message(line);
       }
       if (r + 1 == runs) {  // the last run's model, plots data
-        save_model(*run, out.file("model.safetensors"), config_toml);
+        if (writer) save_model(*run, out.file("model.safetensors"), config_toml);
         out.write_disk_plot_data(*run);
         out.write_image_plot_data(*run);
       } else {
@@ -580,8 +611,12 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     out.flush();
     if (interrupted) {
       write_checkpoint();
-      std::cerr << "\nminidl " << job.command << ": interrupted; the checkpoint is in " << dir
-                << "/checkpoint.safetensors, continue with: minidl train --resume " << dir << "\n";
+      if (writer) {
+        std::cerr << "\nminidl " << job.command << ": interrupted; the checkpoint is in " << dir
+                  << "/checkpoint.safetensors, continue with: "
+                  << (dist::world_size() > 1 ? "mpirun -n " + std::to_string(dist::world_size()) + " " : std::string())
+                  << "minidl train --resume " << dir << "\n";
+      }
       return kInterrupted;
     }
     json summary = summary_json(completed, config_name, parameters, run->data().class_names);
@@ -592,12 +627,13 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     getrusage(RUSAGE_SELF, &usage);
     summary["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // this process, not gnuplot
     summary["system"] = system_json();
+    summary["world_size"] = dist::world_size();  // processes that trained each run (mpirun -n)
     out.write_summary(summary);
     if (summary_out) *summary_out = summary;
     // The plots last: the results are on disk whatever happens to gnuplot.
     std::vector<std::string> warnings;
     bool plots_interrupted = false;
-    draw_plots(dir, warnings, &plots_interrupted);
+    if (writer) draw_plots(dir, warnings, &plots_interrupted);
     for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
     if (plots_interrupted) {
       std::cerr << "\nminidl " << job.command << ": interrupted while drawing the plots; the results are in " << dir

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "experiment.h"
+#include "minidl/dist/data_parallel.h"
 
 namespace minidl::cli {
 
@@ -42,6 +43,11 @@ struct Diverged : Error {
   double lr;             // the learning rate of that step
 };
 
+// Under mpirun (dist::world_size() > 1) a Run is data-parallel: every rank builds the same run,
+// takes its rank-strided share of each global batch (DataLoaderOptions::num_replicas), and
+// averages its gradients through dist::DataParallel, which also checks at construction that every
+// rank has the same config and model. The epoch's statistics are those of the global batches, the
+// same on every rank.
 class Run {
  public:
   Run(const io::Config& config, int64_t index, uint64_t seed);
@@ -84,6 +90,7 @@ class Run {
   Objective objective_;
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::unique_ptr<data::DataLoader> loader_;
+  std::unique_ptr<dist::DataParallel> ddp_;  // world size > 1 only
   Schedule schedule_;
   bool full_batch_;
   int64_t epochs_done_ = 0;
