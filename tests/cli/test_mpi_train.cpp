@@ -1,7 +1,7 @@
-// `mpirun -n N minidl train`: data-parallel training from the command line. Only rank 0 writes the
+// `mpirun -n N minidl train` and `grid`. train: data-parallel training; only rank 0 writes the
 // run folder, the metrics are those of the global batches, summary.json records the world size,
-// and --resume continues exactly on the same number of processes and refuses another.
-// Skipped when the build has no MPI.
+// and --resume continues exactly on the same number of processes and refuses another. grid: the
+// settings are shared among the ranks. Skipped when the build has no MPI.
 #include "cli_support.h"
 #include "dist/mpi_run.h"
 
@@ -78,6 +78,38 @@ TEST(MpiTrain, ResumeContinuesExactlyAndRefusesAnotherWorldSize) {
     EXPECT_EQ(b.rows[i][test_loss], a.rows[i][test_loss]) << "epoch row " << i;
     EXPECT_EQ(b.rows[i][train_loss], a.rows[i][train_loss]) << "epoch row " << i;
   }
+}
+
+// grid under mpirun: the settings are shared among the ranks (each trained by one process), and
+// grid.json is the one-process grid's, but for the timings.
+TEST(MpiGrid, RanksShareTheSettingsAndWriteTheOneProcessGrid) {
+  SKIP_WITHOUT_MPI();
+  TempDir dir;
+  std::string config = dir.write("small.toml", kSmallConfig);
+  std::vector<std::string> args = {"grid", config, "--set", "optimizer.lr=[0.001,0.01,0.05]", "--runs", "2", "--quiet"};
+  std::vector<std::string> one_args = args, two_args = args;
+  one_args.insert(one_args.end(), {"--out", dir.path("one")});
+  two_args.insert(two_args.end(), {"--out", dir.path("two")});
+  CliResult one = run_minidl(one_args);
+  ASSERT_EQ(one.code, 0) << describe(one);
+  MpiResult two = run_mpi(2, two_args, MINIDL_CLI_PATH);
+  ASSERT_EQ(two.code, 0) << two.describe();
+  nlohmann::json a = read_json(dir.path("one/grid.json")), b = read_json(dir.path("two/grid.json"));
+  ASSERT_EQ(b["settings"].size(), 3u);
+  for (auto* grid : {&a, &b}) {
+    for (auto& row : (*grid)["settings"]) row.erase("train_seconds_mean");
+  }
+  EXPECT_EQ(b, a);
+  // Each setting's folder is complete, whichever rank trained it.
+  for (const char* setting : {"lr=0.001", "lr=0.01", "lr=0.05"}) {
+    std::string sub = std::string("/") + setting;
+    EXPECT_EQ(files_of(dir.path("two") + sub), files_of(dir.path("one") + sub)) << setting;
+    EXPECT_EQ(read_json(dir.path("two") + sub + "/summary.json")["world_size"], 1) << setting;
+  }
+  // One table and one "best" line, from rank 0.
+  size_t best = 0;
+  for (const std::string& line : lines_of(two.out)) best += line.rfind("best: ", 0) == 0;
+  EXPECT_EQ(best, 1u) << two.describe();
 }
 
 TEST(MpiTrain, InfoSystemNamesMpiAndTheWorldSize) {

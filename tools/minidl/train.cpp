@@ -205,8 +205,8 @@ int64_t counter_of(const Checkpoint& c, const std::string& file, const std::stri
 // True on every rank when `flag` is true on any: the decisions that end an epoch early (a
 // signal, the test hook) must be the same on every rank of a data-parallel run, or the ranks
 // would wait for each other in different collectives.
-bool any_rank(bool flag) {
-  if (dist::world_size() == 1) return flag;
+bool any_rank(bool flag, bool data_parallel) {
+  if (!data_parallel || dist::world_size() == 1) return flag;
   Tensor t = scalar_tensor(flag ? 1 : 0, kInt64);
   dist::all_reduce(t);
   return t.item() > 0;
@@ -343,7 +343,8 @@ int train_command(const TrainArgs& args) {
   }
   int64_t first_run = args.resume.empty() ? 0 : resume_from.counters.at("run");
   std::unique_ptr<Run> run;
-  if (int code = build_checked_run(*config, config_name, first_run, static_cast<uint64_t>(seed0 + first_run), "train", run)) {
+  if (int code = build_checked_run(*config, config_name, first_run, static_cast<uint64_t>(seed0 + first_run), "train", run,
+                                   world > 1)) {
     return code;
   }
   TrainJob job;
@@ -352,6 +353,7 @@ int train_command(const TrainArgs& args) {
   job.dir = dir;
   job.runs = runs;
   job.seed = seed0;
+  job.data_parallel = world > 1;
   job.quiet = args.quiet || !writer;  // one progress display: rank 0's
   job.summary_line = writer;
   job.resume = args.resume.empty() ? nullptr : &resume_from;
@@ -359,11 +361,11 @@ int train_command(const TrainArgs& args) {
 }
 
 int build_checked_run(const io::Config& cfg, const std::string& config_name, int64_t index, uint64_t seed,
-                      const std::string& command, std::unique_ptr<Run>& run) {
+                      const std::string& command, std::unique_ptr<Run>& run, bool data_parallel) {
   // Build the run (data, model, loss, optimizer) and push one batch through it: a model that
   // does not fit the data is a config error, reported before the folder exists.
   try {
-    run = std::make_unique<Run>(cfg, index, seed);
+    run = std::make_unique<Run>(cfg, index, seed, data_parallel);
     NoGradGuard no_grad;
     data::Batch probe = run->data().train->get_batch(arange(std::min<int64_t>(2, run->data().train->size())));
     Tensor outputs = run->model()(probe.inputs);
@@ -399,7 +401,9 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
   const int64_t runs = job.runs, seed0 = job.seed;
   const int64_t epochs = cfg.get_int("train.epochs");
   const int64_t first_run = run->index();
-  const bool writer = dist::rank() == 0;  // the other ranks of a data-parallel run write nothing
+  const bool data_parallel = job.data_parallel && dist::world_size() > 1;
+  const int world = data_parallel ? dist::world_size() : 1;  // the processes that train each run
+  const bool writer = !data_parallel || dist::rank() == 0;  // the other ranks of a data-parallel run write nothing
   json completed = resuming ? json::parse(job.resume->metadata.at("completed_runs")) : json::array();
   // Test hook (tests/cli): MINIDL_STOP_AFTER_STEPS=N acts as a Ctrl-C after the N-th optimizer
   // step of this process, so that tests interrupt a training at exact points without racing
@@ -475,7 +479,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
       Checkpoint c;
       c.parts = run->state();
       c.counters = {{"run", run->index()}, {"runs", runs}, {"seed", seed0}, {"iteration", iteration},
-                    {"bad_epochs", bad_epochs}, {"world_size", dist::world_size()}};
+                    {"bad_epochs", bad_epochs}, {"world_size", world}};
       std::ostringstream ts, bv;
       ts << std::hexfloat << train_seconds;
       bv << std::hexfloat << best_val;
@@ -487,7 +491,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     bool interrupted = false;
 
     for (int64_t r = first_run; r < runs && !interrupted; ++r) {
-      if (!run) run = std::make_unique<Run>(cfg, r, static_cast<uint64_t>(seed0 + r));
+      if (!run) run = std::make_unique<Run>(cfg, r, static_cast<uint64_t>(seed0 + r), data_parallel);
       bool stop_early = false;
       while (run->epochs_done() < epochs && !stop_early) {
         int64_t epoch = run->epochs_done() + 1;
@@ -506,7 +510,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
                 progress.batch(loss, train_size / run->batches_per_epoch());
                 if (++steps_this_process == stop_after_steps) g_signals = 1;
               },
-              [&] { return any_rank(g_signals > 0); }, stats);
+              [&] { return any_rank(g_signals > 0, data_parallel); }, stats);
         } catch (const Diverged& d) {
           // The divergence rule: the run stops at its first non-finite loss or gradient, exit 1,
           // and summary.json says where (the runs completed before it keep their results).
@@ -559,7 +563,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
             stop_early = true;
           }
         }
-        if (any_rank(g_signals > 0)) {
+        if (any_rank(g_signals > 0, data_parallel)) {
           interrupted = true;
           break;
         }
@@ -603,7 +607,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
       best_val = INFINITY;
       bad_epochs = 0;
       if (r + 1 < runs) {  // a resume from here starts the next run
-        run = std::make_unique<Run>(cfg, r + 1, static_cast<uint64_t>(seed0 + r + 1));
+        run = std::make_unique<Run>(cfg, r + 1, static_cast<uint64_t>(seed0 + r + 1), data_parallel);
         write_checkpoint();
         last_checkpoint = std::chrono::steady_clock::now();
       }
@@ -614,7 +618,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
       if (writer) {
         std::cerr << "\nminidl " << job.command << ": interrupted; the checkpoint is in " << dir
                   << "/checkpoint.safetensors, continue with: "
-                  << (dist::world_size() > 1 ? "mpirun -n " + std::to_string(dist::world_size()) + " " : std::string())
+                  << (world > 1 ? "mpirun -n " + std::to_string(world) + " " : std::string())
                   << "minidl train --resume " << dir << "\n";
       }
       return kInterrupted;
@@ -627,7 +631,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     getrusage(RUSAGE_SELF, &usage);
     summary["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // this process, not gnuplot
     summary["system"] = system_json();
-    summary["world_size"] = dist::world_size();  // processes that trained each run (mpirun -n)
+    summary["world_size"] = world;  // processes that trained each run (mpirun -n)
     out.write_summary(summary);
     if (summary_out) *summary_out = summary;
     // The plots last: the results are on disk whatever happens to gnuplot.

@@ -75,7 +75,7 @@ Evaluation evaluate(nn::Module& model, const Objective& objective, const data::D
   return e;
 }
 
-Run::Run(const io::Config& config, int64_t index, uint64_t seed)
+Run::Run(const io::Config& config, int64_t index, uint64_t seed, bool data_parallel)
     : config_(config),
       index_(index),
       seed_(seed),
@@ -89,7 +89,7 @@ Run::Run(const io::Config& config, int64_t index, uint64_t seed)
   options.shuffle = config.get_bool("train.shuffle") && !full_batch_;
   options.drop_last = config.get_bool("train.drop_last");
   options.seed = data::disk_split_seed(seed, 8);  // the data order has its own stream
-  if (dist::world_size() > 1) {
+  if (data_parallel && dist::world_size() > 1) {
     if (full_batch_) {
       throw ConfigError("optimizer." + config.get_string("optimizer.name") +
                         " trains on the whole training set per step; data-parallel training (mpirun) needs "
