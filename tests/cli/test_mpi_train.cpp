@@ -80,6 +80,44 @@ TEST(MpiTrain, ResumeContinuesExactlyAndRefusesAnotherWorldSize) {
   }
 }
 
+// A summary.json without the figures that time the run (they differ between any two runs).
+nlohmann::json without_timings(nlohmann::json s) {
+  for (const char* key : {"train_seconds", "epochs_per_second", "samples_per_second", "startup_seconds", "peak_rss_mb",
+                          "system"}) {
+    s.erase(key);
+  }
+  for (auto& run : s["runs"]) {
+    for (const char* key : {"train_seconds", "epochs_per_second", "samples_per_second"}) run.erase(key);
+  }
+  return s;
+}
+
+// train --runs N under mpirun: the runs are shared among the ranks, each trained by one process,
+// and the folder is the one-process training's.
+TEST(MpiTrain, RunsAreSharedAmongRanksAndGiveTheOneProcessFolder) {
+  SKIP_WITHOUT_MPI();
+  TempDir dir;
+  std::string config = dir.write("small.toml", kSmallConfig);
+  CliResult one = run_minidl({"train", config, "--runs", "3", "--out", dir.path("one"), "--quiet"});
+  ASSERT_EQ(one.code, 0) << describe(one);
+  MpiResult two = run_mpi(2, {"train", config, "--runs", "3", "--out", dir.path("two"), "--quiet"}, MINIDL_CLI_PATH);
+  ASSERT_EQ(two.code, 0) << two.describe();
+  EXPECT_EQ(lines_of(two.out).size(), 1u) << two.describe();
+  EXPECT_EQ(files_of(dir.path("two")), files_of(dir.path("one")));
+  nlohmann::json a = read_json(dir.path("one/summary.json")), b = read_json(dir.path("two/summary.json"));
+  ASSERT_EQ(b["runs"].size(), 3u);
+  EXPECT_EQ(without_timings(b), without_timings(a));
+  EXPECT_EQ(read_text(dir.path("two/iterations.csv")), read_text(dir.path("one/iterations.csv")));
+  Csv m1 = read_csv_file(dir.path("one/metrics.csv")), m2 = read_csv_file(dir.path("two/metrics.csv"));
+  ASSERT_EQ(m2.rows.size(), m1.rows.size());
+  int seconds = m1.column("seconds");
+  for (size_t i = 0; i < m1.rows.size(); ++i) {
+    m1.rows[i][seconds] = m2.rows[i][seconds] = "";
+    EXPECT_EQ(m2.rows[i], m1.rows[i]) << "row " << i;
+  }
+  EXPECT_EQ(read_text(dir.path("two/model.safetensors")), read_text(dir.path("one/model.safetensors")));
+}
+
 // grid under mpirun: the settings are shared among the ranks (each trained by one process), and
 // grid.json is the one-process grid's, but for the timings.
 TEST(MpiGrid, RanksShareTheSettingsAndWriteTheOneProcessGrid) {

@@ -149,6 +149,32 @@ json summary_json(const json& runs, const std::string& config, int64_t parameter
   return s;
 }
 
+// The last line of `train`: test accuracy (or loss), its spread over runs, the training time.
+std::string summary_line(const json& summary, bool classification, int64_t runs, const std::string& dir) {
+  char line[4096];
+  if (classification) {
+    // The training rate in the unit that reads well: epochs/s for small sets, samples/s for images.
+    double eps = summary["epochs_per_second"].get<double>();
+    std::string rate = eps >= 10 ? std::to_string(static_cast<long long>(std::lround(eps))) + " epochs/s"
+                                 : std::to_string(static_cast<long long>(std::lround(
+                                       summary["samples_per_second"].get<double>()))) + " samples/s";
+    char spread[80] = "";  // a std over one run says nothing
+    if (runs > 1) {
+      std::snprintf(spread, sizeof spread, " (std %.2f%% over %lld runs)", 100 * summary["test_accuracy_std"].get<double>(),
+                    static_cast<long long>(runs));
+    }
+    std::snprintf(line, sizeof line,
+                  "test accuracy %.2f%%%s, train accuracy %.2f%%, %.3f s of training per run (%s), results in %s",
+                  100 * summary["test_accuracy"].get<double>(), spread, 100 * summary["train_accuracy"].get<double>(),
+                  summary["train_seconds"].get<double>(), rate.c_str(), dir.c_str());
+  } else {
+    std::snprintf(line, sizeof line, "test loss %.6g, train loss %.6g, %.3f s of training per run, results in %s",
+                  summary["test_loss"].get<double>(), summary["train_loss"].get<double>(),
+                  summary["train_seconds"].get<double>(), dir.c_str());
+  }
+  return line;
+}
+
 // The final model of a run, with its standardisation statistics ("standardizer.mean", ".std"),
 // its config and its seed (which draws the disk data of the run, for `minidl eval`).
 void save_model(Run& run, const std::string& path, const std::string& config_toml) {
@@ -341,10 +367,13 @@ int train_command(const TrainArgs& args) {
     }
     return train_language_model(*config, config_name, dir, static_cast<uint64_t>(seed0), args.quiet);
   }
+  // Under mpirun, one run is trained by every rank together; several runs are shared among the
+  // ranks, each trained by one process (train_shared_runs).
+  const bool share_runs = world > 1 && runs > 1 && args.resume.empty();
   int64_t first_run = args.resume.empty() ? 0 : resume_from.counters.at("run");
   std::unique_ptr<Run> run;
   if (int code = build_checked_run(*config, config_name, first_run, static_cast<uint64_t>(seed0 + first_run), "train", run,
-                                   world > 1)) {
+                                   world > 1 && !share_runs)) {
     return code;
   }
   TrainJob job;
@@ -353,11 +382,159 @@ int train_command(const TrainArgs& args) {
   job.dir = dir;
   job.runs = runs;
   job.seed = seed0;
-  job.data_parallel = world > 1;
+  job.data_parallel = world > 1 && !share_runs;
   job.quiet = args.quiet || !writer;  // one progress display: rank 0's
   job.summary_line = writer;
   job.resume = args.resume.empty() ? nullptr : &resume_from;
+  if (share_runs) {
+    job.quiet = args.quiet;
+    return train_shared_runs(job);
+  }
   return run_training(job, std::move(run));
+}
+
+namespace {
+
+// Appends the rows (after the header) of the CSV file `path` to `out`; with `renumber`, the
+// second column (iterations.csv's iteration) continues from `next` instead.
+void append_rows(const std::string& path, std::string& out, std::string& header, int64_t* next = nullptr) {
+  std::ifstream in(path);
+  std::string line;
+  if (!std::getline(in, line)) return;
+  header = line;
+  while (std::getline(in, line)) {
+    if (next) {
+      size_t a = line.find(','), b = a == std::string::npos ? a : line.find(',', a + 1);
+      if (b != std::string::npos) line = line.substr(0, a + 1) + std::to_string((*next)++) + line.substr(b);
+    }
+    out += line + "\n";
+  }
+}
+
+}  // namespace
+
+int train_shared_runs(const TrainJob& job) {
+  const int world = dist::world_size(), rank = dist::rank();
+  const bool leader = rank == 0;
+  const std::string& dir = job.dir;
+  // Rank 0 holds the run folder; each rank trains its runs in a scratch folder inside it.
+  std::unique_ptr<RunLock> lock;
+  if (leader) lock = std::make_unique<RunLock>(dir);
+  auto scratch_of = [&](int64_t r) { return dir + "/.rank-" + std::to_string(r % world) + "/run-" + std::to_string(r); };
+  json mine = json::array();
+  for (int64_t r = rank; r < job.runs; r += world) {
+    std::unique_ptr<Run> run;
+    int code = build_checked_run(*job.config, job.config_name, r, static_cast<uint64_t>(job.seed + r), job.command, run);
+    json summary;
+    if (code == kOk) {
+      TrainJob one = job;
+      one.dir = scratch_of(r);
+      one.runs = r + 1;  // run r alone: run_training trains runs first.index() .. runs - 1
+      one.quiet = true;
+      one.summary_line = false;
+      one.data_parallel = false;
+      one.scratch = true;
+      code = run_training(one, std::move(run), &summary);
+    }
+    mine.push_back({{"run", r}, {"code", code}, {"summary", summary}});
+    if (code == kOk && !job.quiet && summary["runs"].size() == 1) {
+      const json& result = summary["runs"][0];
+      char line[200];
+      std::snprintf(line, sizeof line, "run %lld/%lld (seed %llu, rank %d): test accuracy %.2f%%, %.3f s of training",
+                    static_cast<long long>(r + 1), static_cast<long long>(job.runs),
+                    static_cast<unsigned long long>(result["seed"].get<uint64_t>()), rank,
+                    100 * result["test_accuracy"].get<double>(), result["train_seconds"].get<double>());
+      std::cout << line << std::endl;
+    }
+    if (code != kOk) break;  // as in one process, a run that does not end well ends the training
+  }
+  // Every rank's runs, in run order; the first that did not end well ends the list.
+  std::map<int64_t, json> by_run;
+  for (const std::string& part : dist::all_gather(mine.dump())) {
+    for (const json& item : json::parse(part)) by_run[item["run"].get<int64_t>()] = item;
+  }
+  int64_t end = job.runs;
+  int code = kOk;
+  for (int64_t r = 0; r < job.runs; ++r) {
+    if (!by_run.count(r) || by_run[r]["code"].get<int>() != kOk) {
+      end = r;
+      code = by_run.count(r) ? by_run[r]["code"].get<int>() : kRuntimeError;
+      break;
+    }
+  }
+  if (leader) {
+    try {
+      // The files of a one-process `train --runs N`: the runs' rows in run order (iterations
+      // numbered on across runs), the last run's model, plot data and checkpoint, one summary.
+      std::string metrics, iterations, metrics_header, iterations_header;
+      int64_t next_iteration = 0, iterations_before_end = 0;
+      json completed = json::array();
+      for (int64_t r = 0; r <= std::min(end, job.runs - 1); ++r) {
+        if (!by_run.count(r)) break;
+        if (r == end) iterations_before_end = next_iteration;
+        append_rows(scratch_of(r) + "/metrics.csv", metrics, metrics_header);
+        append_rows(scratch_of(r) + "/iterations.csv", iterations, iterations_header, &next_iteration);
+        if (r < end) completed.push_back(by_run[r]["summary"]["runs"][0]);
+      }
+      write_file_atomically(dir + "/metrics.csv", metrics_header + "\n" + metrics);
+      write_file_atomically(dir + "/iterations.csv", iterations_header + "\n" + iterations);
+      fs::copy_file(scratch_of(0) + "/config.toml", dir + "/config.toml", fs::copy_options::overwrite_existing);
+      json any = json::object();  // a run's summary, for the model's size and class names
+      for (const auto& [r, item] : by_run) {
+        if (item["summary"].is_object() && item["summary"].contains("parameters")) any = item["summary"];
+      }
+      json summary = summary_json(completed, job.config_name, any.value("parameters", int64_t{0}),
+                                  any.value("class_names", std::vector<std::string>{}));
+      if (code == kOk) {
+        const std::string last = scratch_of(job.runs - 1);
+        for (const auto& e : fs::directory_iterator(last)) {
+          std::string name = e.path().filename().string();
+          bool own = name == "metrics.csv" || name == "iterations.csv" || name == "summary.json" ||
+                     name == "config.toml" || name == "checkpoint.safetensors" || name == RunLock::kFile;
+          if (!own && e.is_regular_file()) fs::copy_file(e.path(), dir + "/" + name, fs::copy_options::overwrite_existing);
+        }
+        // The last run's final checkpoint, with the counters and results of the whole training.
+        Checkpoint c = load_checkpoint(last + "/checkpoint.safetensors");
+        c.counters["runs"] = job.runs;
+        c.counters["seed"] = job.seed;
+        c.counters["iteration"] = next_iteration;
+        json before_last = completed;
+        before_last.erase(before_last.size() - 1);
+        c.metadata["completed_runs"] = before_last.dump();
+        save_checkpoint(dir + "/checkpoint.safetensors", c);
+        double rss = 0;
+        for (const auto& [r, item] : by_run) rss = std::max(rss, item["summary"].value("peak_rss_mb", 0.0));
+        summary["peak_rss_mb"] = rss;  // the largest process
+        summary["system"] = system_json();
+        summary["world_size"] = 1;  // each run was trained by one process
+      } else if (by_run.count(end) && by_run[end]["summary"].contains("diverged")) {
+        json diverged = by_run[end]["summary"]["diverged"];
+        diverged["iteration"] = diverged["iteration"].get<int64_t>() + iterations_before_end;
+        summary["diverged"] = diverged;
+      }
+      write_file_atomically(dir + "/summary.json", summary.dump(2) + "\n");
+      for (int k = 0; k < world; ++k) fs::remove_all(dir + "/.rank-" + std::to_string(k));
+      if (code == kOk) {
+        std::vector<std::string> warnings;
+        bool plots_interrupted = false;
+        draw_plots(dir, warnings, &plots_interrupted);
+        for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+        bool classification = summary["test_accuracy"].is_number() && !std::isnan(summary["test_accuracy"].get<double>());
+        if (job.summary_line) std::cout << summary_line(summary, classification, job.runs, dir) << "\n";
+      } else {
+        std::cerr << "minidl " << job.command << ": "
+                  << (code == kInterrupted ? "interrupted at run " + std::to_string(end + 1) +
+                                                 "; runs shared among processes cannot be resumed yet"
+                                           : "run " + std::to_string(end + 1) + " did not end well (its message is above)")
+                  << "; " << dir << "/summary.json holds the " << completed.size() << " runs before it\n";
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "minidl " << job.command << ": " << e.what() << "\n";
+      return kRuntimeError;
+    }
+  }
+  dist::barrier();  // the other ranks wait for rank 0's files: ending first would abort it
+  return code;
 }
 
 int build_checked_run(const io::Config& cfg, const std::string& config_name, int64_t index, uint64_t seed,
@@ -615,7 +792,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     out.flush();
     if (interrupted) {
       write_checkpoint();
-      if (writer) {
+      if (writer && !job.scratch) {
         std::cerr << "\nminidl " << job.command << ": interrupted; the checkpoint is in " << dir
                   << "/checkpoint.safetensors, continue with: "
                   << (world > 1 ? "mpirun -n " + std::to_string(world) + " " : std::string())
@@ -637,35 +814,14 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     // The plots last: the results are on disk whatever happens to gnuplot.
     std::vector<std::string> warnings;
     bool plots_interrupted = false;
-    if (writer) draw_plots(dir, warnings, &plots_interrupted);
+    if (writer && !job.scratch) draw_plots(dir, warnings, &plots_interrupted);
     for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
     if (plots_interrupted) {
       std::cerr << "\nminidl " << job.command << ": interrupted while drawing the plots; the results are in " << dir
                 << ", redraw the plots with: minidl plot " << dir << "\n";
       return kInterrupted;
     }
-    char line[4096];
-    if (run->objective().classification) {
-      // The training rate in the unit that reads well: epochs/s for small sets, samples/s for images.
-      double eps = summary["epochs_per_second"].get<double>();
-      std::string rate = eps >= 10 ? std::to_string(static_cast<long long>(std::lround(eps))) + " epochs/s"
-                                   : std::to_string(static_cast<long long>(std::lround(
-                                         summary["samples_per_second"].get<double>()))) + " samples/s";
-      char spread[80] = "";  // a std over one run says nothing
-      if (runs > 1) {
-        std::snprintf(spread, sizeof spread, " (std %.2f%% over %lld runs)", 100 * summary["test_accuracy_std"].get<double>(),
-                      static_cast<long long>(runs));
-      }
-      std::snprintf(line, sizeof line,
-                    "test accuracy %.2f%%%s, train accuracy %.2f%%, %.3f s of training per run (%s), results in %s",
-                    100 * summary["test_accuracy"].get<double>(), spread, 100 * summary["train_accuracy"].get<double>(),
-                    summary["train_seconds"].get<double>(), rate.c_str(), dir.c_str());
-    } else {
-      std::snprintf(line, sizeof line, "test loss %.6g, train loss %.6g, %.3f s of training per run, results in %s",
-                    summary["test_loss"].get<double>(), summary["train_loss"].get<double>(),
-                    summary["train_seconds"].get<double>(), dir.c_str());
-    }
-    if (job.summary_line) std::cout << line << "\n";
+    if (job.summary_line) std::cout << summary_line(summary, run->objective().classification, runs, dir) << "\n";
     return kOk;
   } catch (const ConfigError& e) {
     std::cerr << "minidl " << job.command << ": " << e.what() << "\n";
