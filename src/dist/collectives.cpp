@@ -38,6 +38,7 @@ int mpi_count(int64_t n, const char* what) {
 }
 #endif
 
+#ifdef MINIDL_HAVE_MPI
 // Dtype and shape as fixed-size integers: [dtype, dim, size 0, ..., size 7]. Deeper tensors are
 // compared by dim and numel only (a 9-D tensor in a collective is not a real use).
 constexpr int kMaxDims = 8;
@@ -56,11 +57,10 @@ Signature signature_of(const Tensor& x) {
 }
 
 std::string describe(const Signature& s) {
-  std::string text = to_string(static_cast<Dtype>(s[0])) + " (";
-  for (int64_t d = 0; d < std::min<int64_t>(s[1], kMaxDims); ++d) text += (d ? ", " : "") + std::to_string(s[2 + d]);
-  if (s[1] == 1) text += ",";
-  return text + ")";
+  std::vector<int64_t> sizes(s.begin() + 2, s.begin() + 2 + std::min<int64_t>(s[1], kMaxDims));
+  return to_string(static_cast<Dtype>(s[0])) + " " + to_string(Shape(sizes));  // "float64 (3, 4)"
 }
+#endif
 
 void check_dtype(const Tensor& x, const char* op) {
   if (!x.defined()) throw ValueError(std::string(op) + ": the tensor is undefined");

@@ -9,9 +9,11 @@
 
 namespace minidl::dist {
 
+#ifdef MINIDL_HAVE_MPI
 namespace {
 bool started_here = false;  // this process called MPI_Init (and so calls MPI_Finalize)
 }  // namespace
+#endif
 
 bool available() {
 #ifdef MINIDL_HAVE_MPI

@@ -1,6 +1,7 @@
 // minidl: the command line. Parses the flags (CLI11) and hands each subcommand to its file.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "commands.h"
@@ -18,7 +19,16 @@ int run_command(int argc, char** argv);
 int main(int argc, char** argv) {
   namespace dist = minidl::dist;
   const bool mpi = dist::launched_by_mpi();
-  if (mpi) {
+  if (mpi && !dist::available()) {
+    // Every process would run the whole command alone, all into the same folder.
+    const char* size = std::getenv("OMPI_COMM_WORLD_SIZE") ? std::getenv("OMPI_COMM_WORLD_SIZE") : std::getenv("PMI_SIZE");
+    if (size && std::atoi(size) > 1) {
+      std::cerr << "minidl: started by mpirun with " << size << " processes, but this minidl was built without MPI "
+                << "(apt-get install libopenmpi-dev, then rebuild); run it without mpirun\n";
+      return minidl::cli::kUsageError;
+    }
+  }
+  if (mpi && dist::available()) {
     try {
       dist::init();
     } catch (const std::exception& e) {
@@ -27,7 +37,7 @@ int main(int argc, char** argv) {
     }
   }
   int code = run_command(argc, argv);
-  if (mpi) {
+  if (mpi && dist::available()) {
     // Interrupted is decided by every rank together (train.cpp's any_rank): no one is waiting.
     if (code != minidl::cli::kOk && code != minidl::cli::kInterrupted && dist::world_size() > 1) {
       dist::abort("minidl stopped with exit code " + std::to_string(code) + " (its message is above); ending every rank",
