@@ -2,14 +2,16 @@
 // by argv. Every rank checks its own results; a failure on any rank ends the job through
 // dist::abort with a message that starts with FAIL, and rank 0 prints PASS lines on success.
 //   mpi_worker equivalence disk64 1000 64 32 shard   net, examples, global batch, steps, loader
-//   mpi_worker collectives | throw RANK | mismatch RANK | kill RANK
+//   mpi_worker collectives | ddp_golden | throw RANK | mismatch RANK | kill RANK
 #include <signal.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -193,6 +195,62 @@ void equivalence(const std::string& net, int64_t n, int64_t batch_size, int64_t 
   if (r == 0) std::cout << "PASS " << line << "\n";
 }
 
+// ---- against PyTorch DistributedDataParallel (tools/golden/dist.py) ---------------------------
+
+Tensor from_json(const nlohmann::json& j) {
+  std::vector<double> data = j.at("data").get<std::vector<double>>();
+  Shape shape(j.at("shape").get<std::vector<int64_t>>());
+  return tensor(data, Shape({static_cast<int64_t>(data.size())}), j.at("dtype") == "int64" ? kInt64 : kFloat64)
+      .reshape(shape);
+}
+
+// PyTorch's run: 2 processes over gloo, DistributedSampler without shuffling (47 examples, one
+// padded), per-rank batches of 5, SGD with momentum, 2 epochs. minidl starts from the same weights
+// with the same sampler and must end where PyTorch ended.
+void ddp_golden() {
+  std::ifstream in(std::string(MINIDL_GOLDEN_DIR) + "/dist_ddp.json");
+  expect(static_cast<bool>(in), "cannot read " MINIDL_GOLDEN_DIR "/dist_ddp.json");
+  nlohmann::json golden = nlohmann::json::parse(in);
+  int world = dist::world_size(), r = dist::rank();
+  expect(world == golden["world_size"].get<int>(), "the golden run has " + golden["world_size"].dump() + " ranks");
+  Tensor x = from_json(golden["inputs"]), labels = from_json(golden["labels"]);
+  int64_t n = x.size(0);
+  data::TensorDataset dataset(x, labels, Tensor(), 2);
+  Generator gen(0);
+  auto model = nn::sequential(nn::linear(2, 8, gen), nn::tanh(), nn::linear(8, 2, gen));
+  model->to(kFloat64);
+  StateDict initial, final_state;
+  for (const auto& [key, value] : golden["initial"].items()) initial.insert(key, from_json(value));
+  for (const auto& [key, value] : golden["final"].items()) final_state.insert(key, from_json(value));
+  model->load_state_dict(initial);
+  dist::DataParallel ddp(*model, "ddp_golden");
+  data::DataLoader loader(dataset, data::DistributedSampler(n, {.num_replicas = world, .rank = r, .shuffle = false}),
+                          {.batch_size = golden["batch_size"].get<int64_t>()});
+  optim::SGD opt(model->parameters(), {.lr = golden["lr"].get<double>(), .momentum = golden["momentum"].get<double>()});
+  nn::CrossEntropyLoss loss_fn;
+  for (int64_t epoch = 0; epoch < golden["epochs"].get<int64_t>(); ++epoch) {
+    for (const data::Batch& batch : loader) {
+      opt.zero_grad(true);
+      loss_fn((*model)(batch.inputs), batch.labels).backward();
+      ddp.average_gradients(batch.size());
+      opt.step();
+    }
+  }
+  double worst = 0, moved = 0;
+  for (const auto& [key, p] : model->named_parameters()) {
+    std::vector<double> a = p.to_vector(), b = final_state.at(key).to_vector(), a0 = initial.at(key).to_vector();
+    for (size_t i = 0; i < a.size(); ++i) {
+      worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(std::abs(b[i]), 1e-3));
+      moved = std::max(moved, std::abs(b[i] - a0[i]));
+    }
+  }
+  expect(moved > 1e-2, "the golden weights hardly moved: the comparison would say little");
+  char line[160];
+  std::snprintf(line, sizeof line, "ddp_golden on %d ranks: worst relative difference to PyTorch DDP %.3g", world, worst);
+  expect(worst <= 1e-10, line);
+  if (r == 0) std::cout << "PASS " << line << "\n";
+}
+
 // ---- failures --------------------------------------------------------------------------------
 
 void failing(const std::string& how, int bad_rank) {
@@ -220,6 +278,8 @@ int main(int argc, char** argv) {
     if (args.empty()) fail("usage: mpi_worker SCENARIO ...");
     if (args[0] == "collectives") {
       collectives();
+    } else if (args[0] == "ddp_golden") {
+      ddp_golden();
     } else if (args[0] == "equivalence" && args.size() == 6) {
       equivalence(args[1], std::stoll(args[2]), std::stoll(args[3]), std::stoll(args[4]), args[5]);
     } else if ((args[0] == "throw" || args[0] == "mismatch" || args[0] == "kill") && args.size() == 2) {

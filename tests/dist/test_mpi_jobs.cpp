@@ -57,6 +57,13 @@ TEST(DistMpi, DistributedSamplerTrainingMatchesOneProcess) {
   for (int n : {2, 4}) expect_pass(run_mpi(n, {"equivalence", "disk64", "960", "64", "30", "sampler"}), "ranks=" + std::to_string(n));
 }
 
+// Against PyTorch DistributedDataParallel over gloo on 2 processes (tests/golden/dist_ddp.json,
+// tools/golden/dist.py): the same weights after 2 epochs with a padded DistributedSampler.
+TEST(DistMpi, DataParallelMatchesPyTorchDdp) {
+  SKIP_WITHOUT_MPI();
+  expect_pass(run_mpi(2, {"ddp_golden"}), "PASS ddp_golden on 2 ranks");
+}
+
 TEST(DistMpi, ARankThatThrowsEndsTheJobWithItsMessage) {
   SKIP_WITHOUT_MPI();
   MpiResult r = run_mpi(3, {"throw", "1"});
