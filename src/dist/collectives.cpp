@@ -75,9 +75,11 @@ void check_same_everywhere(const Tensor& x, const char* op) {
   if (single()) return;
   Signature mine = signature_of(x);
   std::vector<Signature> all(static_cast<size_t>(world_size()));
-  detail::check_mpi(MPI_Allgather(mine.data(), static_cast<int>(mine.size()), MPI_INT64_T, all.data(),
-                                  static_cast<int>(mine.size()), MPI_INT64_T, MPI_COMM_WORLD),
+  MPI_Request request;
+  detail::check_mpi(MPI_Iallgather(mine.data(), static_cast<int>(mine.size()), MPI_INT64_T, all.data(),
+                                   static_cast<int>(mine.size()), MPI_INT64_T, MPI_COMM_WORLD, &request),
                     op);
+  detail::wait(request, op);
   for (size_t r = 1; r < all.size(); ++r) {
     if (all[r] != all[0]) {
       throw ValueError(std::string(op) + ": rank " + std::to_string(r) + " passed a tensor of " + describe(all[r]) +
@@ -107,8 +109,11 @@ namespace detail {
 void broadcast_unchecked(Tensor& x, int root) {
 #ifdef MINIDL_HAVE_MPI
   if (single()) return;
-  check_mpi(MPI_Bcast(x.raw_data(), mpi_count(x.numel(), "dist::broadcast"), mpi_type(x.dtype()), root, MPI_COMM_WORLD),
-            "dist::broadcast: MPI_Bcast");
+  MPI_Request request;
+  check_mpi(MPI_Ibcast(x.raw_data(), mpi_count(x.numel(), "dist::broadcast"), mpi_type(x.dtype()), root, MPI_COMM_WORLD,
+                       &request),
+            "dist::broadcast: MPI_Ibcast");
+  wait(request, "dist::broadcast");
 #else
   (void)x;
   (void)root;
@@ -124,9 +129,11 @@ Tensor all_gather_unchecked(const Tensor& x) {
   }
 #ifdef MINIDL_HAVE_MPI
   int count = mpi_count(x.numel(), "dist::all_gather");
-  check_mpi(MPI_Allgather(x.raw_data(), count, mpi_type(x.dtype()), out.raw_data(), count, mpi_type(x.dtype()),
-                          MPI_COMM_WORLD),
-            "dist::all_gather: MPI_Allgather");
+  MPI_Request request;
+  check_mpi(MPI_Iallgather(x.raw_data(), count, mpi_type(x.dtype()), out.raw_data(), count, mpi_type(x.dtype()),
+                           MPI_COMM_WORLD, &request),
+            "dist::all_gather: MPI_Iallgather");
+  wait(request, "dist::all_gather");
 #endif
   return out;
 }
@@ -136,7 +143,9 @@ Tensor all_gather_unchecked(const Tensor& x) {
 void barrier() {
 #ifdef MINIDL_HAVE_MPI
   if (single()) return;
-  detail::check_mpi(MPI_Barrier(MPI_COMM_WORLD), "dist::barrier: MPI_Barrier");
+  MPI_Request request;
+  detail::check_mpi(MPI_Ibarrier(MPI_COMM_WORLD, &request), "dist::barrier: MPI_Ibarrier");
+  detail::wait(request, "dist::barrier");
 #endif
 }
 
@@ -179,17 +188,20 @@ std::vector<std::string> all_gather(const std::string& text) {
 #ifdef MINIDL_HAVE_MPI
   int length = mpi_count(static_cast<int64_t>(text.size()), "dist::all_gather (string)");
   std::vector<int> lengths(static_cast<size_t>(world)), offsets(static_cast<size_t>(world));
-  detail::check_mpi(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD),
-                    "dist::all_gather (string): MPI_Allgather");
+  MPI_Request request;
+  detail::check_mpi(MPI_Iallgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD, &request),
+                    "dist::all_gather (string): MPI_Iallgather");
+  detail::wait(request, "dist::all_gather (string)");
   int64_t total = 0;
   for (int r = 0; r < world; ++r) {
     offsets[r] = static_cast<int>(total);
     total += lengths[r];
   }
   std::string all(static_cast<size_t>(mpi_count(total, "dist::all_gather (string)")), '\0');
-  detail::check_mpi(MPI_Allgatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
-                                   MPI_COMM_WORLD),
-                    "dist::all_gather (string): MPI_Allgatherv");
+  detail::check_mpi(MPI_Iallgatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                                    MPI_COMM_WORLD, &request),
+                    "dist::all_gather (string): MPI_Iallgatherv");
+  detail::wait(request, "dist::all_gather (string)");
   for (int r = 0; r < world; ++r) out[r] = all.substr(offsets[r], lengths[r]);
 #endif
   return out;

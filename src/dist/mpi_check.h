@@ -22,5 +22,9 @@ inline void check_mpi(int rc, const char* what) {
   throw Error(std::string(what) + ": " + std::string(text, static_cast<size_t>(length)));
 }
 
+// Waits for the non-blocking collective `request`, at most dist::timeout() seconds; past that,
+// throws the Error that names the ranks that did not come (process_group.cpp).
+void wait(MPI_Request& request, const char* what);
+
 }  // namespace minidl::dist::detail
 #endif

@@ -1,19 +1,36 @@
 // init/finalize and the world: MPI_COMM_WORLD, with errors returned rather than fatal.
 #include "minidl/dist/process_group.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
+#include <vector>
 
 #include "dist/mpi_check.h"
 #include "minidl/error.h"
 
 namespace minidl::dist {
 
-#ifdef MINIDL_HAVE_MPI
 namespace {
+#ifdef MINIDL_HAVE_MPI
 bool started_here = false;  // this process called MPI_Init (and so calls MPI_Finalize)
-}  // namespace
 #endif
+
+double initial_timeout() {
+  const char* text = std::getenv("MINIDL_DIST_TIMEOUT");
+  double seconds = text ? std::atof(text) : 0.0;
+  return seconds > 0 ? seconds : 1800.0;  // PyTorch's default for its process groups: 30 minutes
+}
+double g_timeout = initial_timeout();
+}  // namespace
+
+void set_timeout(double seconds) {
+  if (!(seconds > 0)) throw ValueError("dist::set_timeout: seconds must be > 0, got " + std::to_string(seconds));
+  g_timeout = seconds;
+}
+
+double timeout() { return g_timeout; }
 
 bool available() {
 #ifdef MINIDL_HAVE_MPI
@@ -100,6 +117,64 @@ int world_size() {
   return 1;
 #endif
 }
+
+#ifdef MINIDL_HAVE_MPI
+namespace detail {
+
+void wait(MPI_Request& request, const char* what) {
+  using clock = std::chrono::steady_clock;
+  auto seconds_since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
+  const auto start = clock::now();
+  for (int polls = 0;; ++polls) {
+    int done = 0;
+    check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), what);
+    if (done) return;
+    if (seconds_since(start) > g_timeout) break;
+    // Spin briefly (a step's collectives take microseconds), then yield the core: with more ranks
+    // than cores the rank being waited for needs it.
+    if (polls > 2000) std::this_thread::sleep_for(std::chrono::microseconds(polls > 20000 ? 1000 : 20));
+  }
+  // The census: every rank that is waiting too sends a note to every other; those that sent none
+  // within the grace period never came. Ranks that came late time out late, hence the grace.
+  constexpr int kTag = 31017;
+  const int me = rank(), n = world_size();
+  std::vector<MPI_Request> notes;
+  for (int r = 0; r < n; ++r) {
+    if (r == me) continue;
+    notes.emplace_back();
+    MPI_Isend(&me, 1, MPI_INT, r, kTag, MPI_COMM_WORLD, &notes.back());
+  }
+  std::vector<bool> waiting(static_cast<size_t>(n), false);
+  waiting[static_cast<size_t>(me)] = true;
+  const double grace = std::min(60.0, std::max(1.0, 0.1 * g_timeout));
+  const auto census = clock::now();
+  while (seconds_since(census) < grace) {
+    int flag = 0;
+    MPI_Status status;
+    MPI_Iprobe(MPI_ANY_SOURCE, kTag, MPI_COMM_WORLD, &flag, &status);
+    if (!flag) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    int from = 0;
+    MPI_Recv(&from, 1, MPI_INT, status.MPI_SOURCE, kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    waiting[static_cast<size_t>(status.MPI_SOURCE)] = true;
+  }
+  std::string missing;
+  int count = 0;
+  for (int r = 0; r < n; ++r) {
+    if (!waiting[static_cast<size_t>(r)]) missing += std::string(count++ ? ", " : "") + std::to_string(r);
+  }
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%g", g_timeout);
+  throw Error(std::string(what) + ": no answer within " + limit + " s from " +
+              (count == 0 ? std::string("a rank (every rank reported waiting: a mismatched collective?)")
+                          : std::string(count == 1 ? "rank " : "ranks ") + missing) +
+              "; it is stuck or dead (raise the limit with dist::set_timeout or MINIDL_DIST_TIMEOUT)");
+}
+
+}  // namespace detail
+#endif
 
 void abort(const std::string& message, int exit_code) {
   std::fflush(stdout);

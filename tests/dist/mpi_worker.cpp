@@ -2,7 +2,7 @@
 // by argv. Every rank checks its own results; a failure on any rank ends the job through
 // dist::abort with a message that starts with FAIL, and rank 0 prints PASS lines on success.
 //   mpi_worker equivalence disk64 1000 64 32 shard   net, examples, global batch, steps, loader
-//   mpi_worker collectives | ddp_golden | throw RANK | mismatch RANK | kill RANK
+//   mpi_worker collectives | ddp_golden | throw RANK | mismatch RANK | kill RANK | hang RANK
 #include <signal.h>
 
 #include <cmath>
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "minidl/dist.h"
@@ -255,6 +256,7 @@ void ddp_golden() {
 
 void failing(const std::string& how, int bad_rank) {
   int r = dist::rank();
+  if (how == "hang") dist::set_timeout(2.0);  // the others give up on the sleeper after 2 s
   Problem problem = make_problem("disk64", 200);
   auto model = problem.model(100);
   std::string setup = "[optimizer]\nlr = 0.05\n";
@@ -265,6 +267,7 @@ void failing(const std::string& how, int bad_rank) {
     if (step != 3 || r != bad_rank) return;
     if (how == "throw") throw std::runtime_error("deliberate failure on rank " + std::to_string(r) + " at step 3");
     if (how == "kill") ::raise(SIGKILL);
+    if (how == "hang") std::this_thread::sleep_for(std::chrono::seconds(200));  // alive, but silent
   });
   if (r == 0) std::cout << "PASS the " << how << " scenario ran to the end\n";  // the test expects otherwise
 }
@@ -282,7 +285,8 @@ int main(int argc, char** argv) {
       ddp_golden();
     } else if (args[0] == "equivalence" && args.size() == 6) {
       equivalence(args[1], std::stoll(args[2]), std::stoll(args[3]), std::stoll(args[4]), args[5]);
-    } else if ((args[0] == "throw" || args[0] == "mismatch" || args[0] == "kill") && args.size() == 2) {
+    } else if ((args[0] == "throw" || args[0] == "mismatch" || args[0] == "kill" || args[0] == "hang") &&
+               args.size() == 2) {
       failing(args[0], std::stoi(args[1]));
     } else {
       fail("unknown scenario or wrong arguments: " + args[0]);

@@ -89,4 +89,14 @@ TEST(DistMpi, ARankKilledBySigkillEndsTheJob) {
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("PASS"))) << r.describe();
 }
 
+// A rank that stops answering without dying: the others give up after dist::timeout() (2 s
+// here) and name it, and the job ends long before mpirun's own timeout.
+TEST(DistMpi, ARankThatStopsAnsweringIsNamedAfterTheTimeout) {
+  SKIP_WITHOUT_MPI();
+  MpiResult r = run_mpi(3, {"hang", "1"});
+  EXPECT_NE(r.code, 0) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr("no answer within 2 s from rank 1;")) << r.describe();
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("time limit"))) << r.describe();  // mpirun's --timeout did not end it
+}
+
 }  // namespace

@@ -3,7 +3,8 @@
 // Every rank must call the same collectives in the same order with tensors of the same dtype and
 // shape; a rank that differs is found before any data moves, and every rank throws the same
 // ValueError naming it, instead of the job hanging or reading past a buffer.
-// In a world of one (no MPI, or not initialised) each is the identity.
+// Each waits at most dist::timeout() for the other ranks, then throws an Error naming the ranks
+// that never came. In a world of one (no MPI, or not initialised) each is the identity.
 #pragma once
 
 #include <string>

@@ -29,6 +29,14 @@ bool is_initialized();
 int rank();        // 0 unless initialised
 int world_size();  // 1 unless initialised
 
+// How long a collective waits for the other ranks before it gives up (PyTorch's process-group
+// timeout; default 1800 s, or MINIDL_DIST_TIMEOUT seconds from the environment). Past it, the
+// ranks that are waiting tell each other so, and each throws an Error naming the ranks that never
+// came ("dist::all_reduce: no answer within 30 s from rank 1"); the job must then end
+// (dist::abort), as MPI cannot take a collective back. Errors: seconds <= 0 (ValueError).
+void set_timeout(double seconds);
+double timeout();
+
 // init() now, finalize() when it goes out of scope (also when an exception unwinds past it).
 class InitGuard {
  public:
