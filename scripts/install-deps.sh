@@ -16,6 +16,7 @@ packages=(
   gnuplot-nox                     # plots
   libdnnl-dev                     # oneDNN: convolutions (and GEMM where OpenBLAS lacks kernels for the CPU)
   libxsmm-dev                     # libxsmm: JIT kernels for small float32 products
+  libopenmpi-dev openmpi-bin      # Open MPI: minidl::dist, data-parallel training; mpirun for its tests
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
   pybind11-dev python3-dev        # the Python module (python/), for /usr/bin/python3
   python3-pytest python3-numpy    # its tests (run by ctest); NumPy interchange

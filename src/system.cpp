@@ -4,6 +4,7 @@
 #include <libxsmm.h>
 
 #include "cpu.h"
+#include "minidl/dist/process_group.h"
 #include "minidl/kernels.h"
 #include "minidl/threads.h"
 #include "onednn_conv.h"
@@ -30,6 +31,9 @@ SystemInfo system_info() {
   info.small_gemm_kernel = to_string(small_gemm_kernel());
   info.conv_kernel = to_string(conv_kernel());
   info.threads = get_num_threads();
+  info.mpi = dist::mpi_version();
+  info.world_size = dist::world_size();
+  info.rank = dist::rank();
   info.minidl_version = MINIDL_VERSION;
   info.compiler = "g++ " __VERSION__;
 #ifdef __clang__

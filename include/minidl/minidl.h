@@ -24,6 +24,7 @@
 #include "minidl/autograd/engine.h"
 #include "minidl/autograd/node.h"
 #include "minidl/data.h"
+#include "minidl/dist.h"
 #include "minidl/dtype.h"
 #include "minidl/error.h"
 #include "minidl/generator_state.h"

@@ -20,6 +20,9 @@ struct SystemInfo {
   std::string libxsmm_isa;  // the ISA libxsmm's JIT targets, e.g. "clx", "hsw"
   std::string gemm_kernel, small_gemm_kernel, conv_kernel;  // kernels.h's choices
   int threads = 1;
+  std::string mpi;     // the MPI library minidl::dist runs on, or "none (built without MPI)"
+  int world_size = 1;  // processes in this job (1 unless dist::init() ran under mpirun)
+  int rank = 0;
   std::string minidl_version, compiler;
 };
 

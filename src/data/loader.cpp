@@ -1,5 +1,6 @@
-// DataLoader: the epoch's order is one int64 tensor (randperm or arange); batch i is the
-// data set's get_batch on a view of rows [i B, (i+1) B) of it, so no index is copied.
+// DataLoader: the epoch's order is one int64 tensor (randperm, arange or a sampler's indices);
+// batch i is the data set's get_batch on a view of rows [i B, (i+1) B) of it, so no index is
+// copied (a rank's strided share of a batch is the one copy).
 #include "minidl/data/loader.h"
 
 #include <string>
@@ -22,17 +23,51 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     throw DataError("DataLoader: drop_last with batch_size " + std::to_string(options_.batch_size) + " and only " +
                     std::to_string(n) + " examples would give no batch at all");
   }
+  if (options_.num_replicas < 1) {
+    throw ValueError("DataLoader: num_replicas must be >= 1, got " + std::to_string(options_.num_replicas));
+  }
+  if (options_.rank < 0 || options_.rank >= options_.num_replicas) {
+    throw ValueError("DataLoader: rank must be in [0, " + std::to_string(options_.num_replicas - 1) +
+                     "] for num_replicas " + std::to_string(options_.num_replicas) + ", got " +
+                     std::to_string(options_.rank));
+  }
   order_ = arange(n, kInt64);
 }
 
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DistributedSampler sampler, DataLoaderOptions options)
+    : DataLoader(std::move(dataset), options) {
+  if (options_.shuffle) {
+    throw ValueError("DataLoader: shuffle must be off with a DistributedSampler (the sampler shuffles)");
+  }
+  if (options_.num_replicas != 1) {
+    throw ValueError("DataLoader: num_replicas must be 1 with a DistributedSampler (the sampler shares the indices "
+                     "among ranks), got " + std::to_string(options_.num_replicas));
+  }
+  if (sampler.dataset_size() != dataset_->size()) {
+    throw ValueError("DataLoader: the DistributedSampler is for " + std::to_string(sampler.dataset_size()) +
+                     " examples, the data set has " + std::to_string(dataset_->size()));
+  }
+  if (options_.drop_last && sampler.num_samples() < options_.batch_size) {
+    throw DataError("DataLoader: drop_last with batch_size " + std::to_string(options_.batch_size) +
+                    " and only " + std::to_string(sampler.num_samples()) + " examples per rank would give no batch");
+  }
+  sampler_ = std::move(sampler);
+  order_ = sampler_->indices();
+}
+
 int64_t DataLoader::num_batches() const {
-  int64_t n = dataset_->size(), b = options_.batch_size;
+  int64_t n = sampler_ ? sampler_->num_samples() : dataset_->size(), b = options_.batch_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
 void DataLoader::start_epoch() {
   // With shuffle off the order stays 0..n-1 and the generator is never touched.
-  if (options_.shuffle) order_ = randperm(dataset_->size(), generator_);
+  if (sampler_) {
+    sampler_->set_epoch(epoch_);  // PyTorch leaves this call to the user; forgetting it repeats epoch 0's order
+    order_ = sampler_->indices();
+  } else if (options_.shuffle) {
+    order_ = randperm(dataset_->size(), generator_);
+  }
   ++epoch_;
 }
 
@@ -42,8 +77,16 @@ Batch DataLoader::batch(int64_t i) const {
                      std::to_string(num_batches()) + " batches");
   }
   int64_t start = i * options_.batch_size;
-  int64_t end = std::min(start + options_.batch_size, dataset_->size());
-  return dataset_->get_batch(slice_rows(order_, start, end));
+  int64_t end = std::min(start + options_.batch_size, order_.numel());
+  if (options_.num_replicas == 1) return dataset_->get_batch(slice_rows(order_, start, end));
+  // Rows start + rank, start + rank + N, ... of the global batch: DistributedSampler's striding.
+  int64_t first = start + options_.rank, step = options_.num_replicas;
+  int64_t count = first < end ? (end - first + step - 1) / step : 0;
+  Tensor mine = Tensor::empty({count}, kInt64);
+  const int64_t* order = order_.data<int64_t>();
+  int64_t* out = mine.data<int64_t>();
+  for (int64_t k = 0; k < count; ++k) out[k] = order[first + k * step];
+  return dataset_->get_batch(mine);
 }
 
 DataLoader::Iterator DataLoader::begin() {

@@ -43,16 +43,25 @@ struct TrainJob {
   bool quiet = false;
   const Checkpoint* resume = nullptr;
   std::string command = "train";  // "minidl <command>:" in messages
+  // Every rank trains these runs together (mpirun -n N minidl train); rank 0 writes the folder.
+  // False: this process alone trains them and writes the folder (grid's settings under mpirun).
+  bool data_parallel = false;
+  // A run of train_shared_runs in its scratch folder: no plots, no advice to resume it there.
+  bool scratch = false;
   bool summary_line = true;        // the final line (grid --quiet leaves it out)
 };
 // Builds run `index` of `config` and pushes one batch through it, so that a model that does not
 // fit the data is found before anything is written. Returns kOk with `run`, or the exit code
 // after printing the error.
 int build_checked_run(const io::Config& config, const std::string& config_name, int64_t index, uint64_t seed,
-                      const std::string& command, std::unique_ptr<Run>& run);
+                      const std::string& command, std::unique_ptr<Run>& run, bool data_parallel = false);
 // Trains `job` starting with `first` (from build_checked_run: run 0, or the resumed run), writes
 // the run folder and prints the summary line; `summary` (if given) receives summary.json.
 int run_training(const TrainJob& job, std::unique_ptr<Run> first, nlohmann::json* summary = nullptr);
+
+// `train --runs N` under mpirun: run r is trained by rank r mod K alone (in a scratch folder of
+// job.dir), then rank 0 merges the runs' files into the folder a one-process training writes.
+int train_shared_runs(const TrainJob& job);
 
 // The config used when none is given: configs/disk.toml of the working folder, else of the
 // source tree minidl was built from.

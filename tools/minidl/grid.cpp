@@ -16,6 +16,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "minidl/dist/collectives.h"
+#include "minidl/dist/process_group.h"
 #include "commands.h"
 #include "minidl/io/atomic_file.h"
 #include "minidl/threads.h"
@@ -265,6 +267,10 @@ bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warni
 }
 
 int grid_command(const GridArgs& args) {
+  // Under mpirun the settings are shared among the ranks (setting i goes to rank i mod N), each
+  // trained by one process as in a one-process grid; rank 0 gathers the rows and writes grid.json.
+  const int world = dist::world_size(), rank = dist::rank();
+  const bool leader = rank == 0;
   // ---- the request, every setting's config and model checked before anything is written ----
   std::vector<std::string> fixed;
   std::vector<Sweep> sweeps;
@@ -297,7 +303,7 @@ int grid_command(const GridArgs& args) {
       configs.push_back(std::make_unique<io::Config>(io::Config::load(args.config, sets)));
     }
     for (const std::string& w : configs[0]->warnings()) std::cerr << "warning: " << w << "\n";
-    if (fs::exists(out) && (!fs::is_directory(out) || !fs::is_empty(out))) {
+    if (leader && fs::exists(out) && (!fs::is_directory(out) || !fs::is_empty(out))) {
       std::cerr << "minidl grid: --out " << out << " exists and is not empty; choose another folder or remove it\n";
       return kUsageError;
     }
@@ -321,27 +327,33 @@ int grid_command(const GridArgs& args) {
   // ---- one grid writes the folder (a default name is never taken twice) ----
   std::unique_ptr<RunLock> lock;
   try {
-    if (args.out.empty()) out = reserve_folder(out);
-    lock = std::make_unique<RunLock>(out);
+    if (leader) {
+      if (args.out.empty()) out = reserve_folder(out);
+      lock = std::make_unique<RunLock>(out);
+    }
   } catch (const std::exception& e) {
     std::cerr << "minidl grid: " << e.what() << "\n";
     return kRuntimeError;
   }
-  if (!lock->was_empty()) {
+  if (leader && !lock->was_empty()) {
     std::cerr << "minidl grid: " << out << " is not empty (another process wrote it meanwhile); choose another folder\n";
     return kUsageError;
   }
+  if (world > 1) out = dist::all_gather(out)[0];  // rank 0's folder (a default name has rank 0's clock)
 
   // ---- train every setting ----
-  if (!args.quiet) {
+  const bool verbose = !args.quiet && leader;  // one display: rank 0's (its own settings)
+  if (verbose) {
     std::cout << "minidl grid " << args.config << ": " << settings.size() << " settings x " << args.runs
-              << (args.runs == 1 ? " run" : " runs") << ", writing " << out << "\n";
+              << (args.runs == 1 ? " run" : " runs") << ", writing " << out
+              << (world > 1 ? ", shared among " + std::to_string(world) + " processes" : std::string()) << "\n";
   }
-  json rows = json::array();
+  json mine = json::object();  // this rank's rows by setting index
   for (size_t i = 0; i < settings.size(); ++i) {
+    if (static_cast<int>(i % static_cast<size_t>(world)) != rank) continue;
     const Setting& setting = settings[i];
     std::string dir = (fs::path(out) / setting.name).string();
-    if (!args.quiet) std::cout << "[" << i + 1 << "/" << settings.size() << "] " << setting.name << ": " << std::flush;
+    if (verbose) std::cout << "[" << i + 1 << "/" << settings.size() << "] " << setting.name << ": " << std::flush;
     std::unique_ptr<Run> run;
     int64_t seed = seed_of(*configs[i]);
     if (int code = build_checked_run(*configs[i], args.config, 0, static_cast<uint64_t>(seed), "grid", run)) return code;
@@ -353,13 +365,13 @@ int grid_command(const GridArgs& args) {
     job.seed = seed;
     job.quiet = true;  // one line per setting: the summary line of `train`
     job.command = "grid";
-    job.summary_line = !args.quiet;
+    job.summary_line = verbose;
     json summary;
     if (int code = run_training(job, std::move(run), &summary)) {
       // A diverged setting is a result of the sweep (too large a learning rate): marked, and
       // the grid goes on with the others.
       if (!(code == kRuntimeError && summary.contains("diverged"))) return code;
-      if (!args.quiet) std::cout << "diverged at epoch " << summary["diverged"]["epoch"] << "; going on" << std::endl;
+      if (verbose) std::cout << "diverged at epoch " << summary["diverged"]["epoch"] << "; going on" << std::endl;
     }
     json row;
     row["name"] = setting.name;
@@ -380,8 +392,17 @@ int grid_command(const GridArgs& args) {
         row[key] = nullptr;  // the runs before the diverged one are in its folder's summary.json
       }
     }
-    rows.push_back(row);
+    mine[std::to_string(i)] = row;
   }
+  // Every rank's rows to rank 0, in setting order: the grid.json of a one-process grid.
+  json rows = json::array();
+  {
+    std::vector<std::string> parts = world > 1 ? dist::all_gather(mine.dump()) : std::vector<std::string>{mine.dump()};
+    json all = json::object();
+    for (const std::string& part : parts) all.update(json::parse(part));
+    for (size_t i = 0; i < settings.size(); ++i) rows.push_back(all.at(std::to_string(i)));
+  }
+  if (!leader) return kOk;
 
   // ---- grid.json, the table, grid.png ----
   json grid;

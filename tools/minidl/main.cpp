@@ -1,13 +1,56 @@
 // minidl: the command line. Parses the flags (CLI11) and hands each subcommand to its file.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "commands.h"
 #include "flags.h"
 #include "language_model.h"
+#include "minidl/dist/process_group.h"
 
+namespace {
+int run_command(int argc, char** argv);
+}
+
+// Under mpirun every rank runs the same command (`mpirun -n 4 minidl train CONFIG` trains one
+// model data-parallel). MPI starts only then, so a plain run never pays for it. A rank that ends
+// with an error ends the whole job (MPI_Abort): the others may be waiting for it in a collective.
 int main(int argc, char** argv) {
+  namespace dist = minidl::dist;
+  const bool mpi = dist::launched_by_mpi();
+  if (mpi && !dist::available()) {
+    // Every process would run the whole command alone, all into the same folder.
+    const char* size = std::getenv("OMPI_COMM_WORLD_SIZE") ? std::getenv("OMPI_COMM_WORLD_SIZE") : std::getenv("PMI_SIZE");
+    if (size && std::atoi(size) > 1) {
+      std::cerr << "minidl: started by mpirun with " << size << " processes, but this minidl was built without MPI "
+                << "(apt-get install libopenmpi-dev, then rebuild); run it without mpirun\n";
+      return minidl::cli::kUsageError;
+    }
+  }
+  if (mpi && dist::available()) {
+    try {
+      dist::init();
+    } catch (const std::exception& e) {
+      std::cerr << "minidl: cannot start MPI: " << e.what() << "\n";
+      return minidl::cli::kRuntimeError;
+    }
+  }
+  int code = run_command(argc, argv);
+  if (mpi && dist::available()) {
+    // Interrupted is decided by every rank together (train.cpp's any_rank): no one is waiting.
+    if (code != minidl::cli::kOk && code != minidl::cli::kInterrupted && dist::world_size() > 1) {
+      dist::abort("minidl stopped with exit code " + std::to_string(code) + " (its message is above); ending every rank",
+                  code);
+    }
+    dist::finalize();
+  }
+  return code;
+}
+
+namespace {
+
+int run_command(int argc, char** argv) {
   using namespace minidl::cli;
   CLI::App app{"minidl: train and evaluate small networks (docs/CONFIG.md lists the config keys)", "minidl"};
   app.require_subcommand(1);
@@ -95,3 +138,5 @@ int main(int argc, char** argv) {
   if (generate_cmd->parsed()) return generate_command(generate);
   return kUsageError;
 }
+
+}  // namespace

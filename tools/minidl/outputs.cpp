@@ -23,7 +23,8 @@ std::string num(double v) {
 }
 }  // namespace
 
-RunDir::RunDir(const std::string& dir, bool resume) : dir_(dir) {
+RunDir::RunDir(const std::string& dir, bool resume, bool write) : dir_(dir), write_(write) {
+  if (!write_) return;
   fs::create_directories(dir_);
   bool fresh = !resume || !fs::exists(file("metrics.csv"));
   auto mode = fresh ? std::ios::out : std::ios::app;
@@ -38,6 +39,7 @@ RunDir::RunDir(const std::string& dir, bool resume) : dir_(dir) {
 }
 
 void RunDir::add_epoch(const EpochRow& r) {
+  if (!write_) return;
   metrics_ << r.run << ',' << r.epoch << ',' << num(r.train_loss) << ',' << num(r.train_accuracy) << ','
            << num(r.val_loss) << ',' << num(r.val_accuracy) << ',' << num(r.test_loss) << ',' << num(r.test_accuracy)
            << ',' << num(r.lr) << ',' << num(r.seconds) << '\n';
@@ -45,10 +47,12 @@ void RunDir::add_epoch(const EpochRow& r) {
 }
 
 void RunDir::add_iteration(int64_t run, int64_t iteration, double epoch, double loss) {
+  if (!write_) return;
   pending_.push_back({run, iteration, epoch, loss});
 }
 
 void RunDir::flush() {
+  if (!write_) return;
   for (const Iteration& i : pending_) {
     iterations_ << i.run << ',' << i.iteration << ',' << num(i.epoch) << ',' << num(i.loss) << '\n';
   }
@@ -58,6 +62,7 @@ void RunDir::flush() {
 }
 
 void RunDir::write_disk_plot_data(Run& run) {
+  if (!write_) return;
   const Data& d = run.data();
   if (!d.is_disk) return;
   nn::Module& model = run.model();
@@ -111,6 +116,7 @@ void RunDir::write_disk_plot_data(Run& run) {
 }
 
 void RunDir::write_image_plot_data(Run& run) {
+  if (!write_) return;
   const Data& d = run.data();
   auto images = std::dynamic_pointer_cast<const data::FashionMnist>(d.test);
   if (!d.is_images || !images) return;
@@ -161,6 +167,7 @@ void RunDir::write_image_plot_data(Run& run) {
 }
 
 void RunDir::write_summary(const nlohmann::json& summary) {
+  if (!write_) return;
   write_file_atomically(file("summary.json"), summary.dump(2) + "\n");
 }
 

@@ -18,8 +18,10 @@ struct EpochRow {
 
 class RunDir {
  public:
-  // Opens `dir` for a new run (created if missing) or, with `resume`, for appending.
-  RunDir(const std::string& dir, bool resume);
+  // Opens `dir` for a new run (created if missing) or, with `resume`, for appending. With `write`
+  // false (the ranks other than 0 of a data-parallel run) nothing is opened and nothing written.
+  RunDir(const std::string& dir, bool resume, bool write = true);
+  bool writes() const { return write_; }
 
   const std::string& path() const { return dir_; }
   std::string file(const std::string& name) const { return dir_ + "/" + name; }
@@ -39,6 +41,7 @@ class RunDir {
 
  private:
   std::string dir_;
+  bool write_ = true;
   std::ofstream metrics_, iterations_;
   // Iteration losses wait here until flush(): formatting a line per step inside the timed
   // training loop cost a batch-1 epoch ~10%.

@@ -22,6 +22,8 @@ nlohmann::json system_json() {
           {"small_gemm_kernel", s.small_gemm_kernel},
           {"conv_kernel", s.conv_kernel},
           {"threads", s.threads},
+          {"mpi", s.mpi},
+          {"world_size", s.world_size},
           {"minidl_version", s.minidl_version},
           {"compiler", s.compiler}};
 }
@@ -38,6 +40,9 @@ void print_system(std::ostream& out) {
       << "oneDNN           " << s.onednn_version << ", JIT for " << s.onednn_isa << "\n"
       << "libxsmm          " << s.libxsmm_version << ", JIT for " << s.libxsmm_isa << "\n"
       << "threads          " << s.threads << "\n"
+      << "MPI              " << s.mpi << "\n"
+      << "processes        " << s.world_size << (s.world_size > 1 ? " (this is rank " + std::to_string(s.rank) + ")" : "")
+      << (s.world_size == 1 && s.mpi.rfind("none", 0) != 0 ? " (run under mpirun -n N for more)" : "") << "\n"
       << "minidl           " << s.minidl_version << ", built with " << s.compiler << "\n";
 }
 

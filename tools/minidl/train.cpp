@@ -19,6 +19,8 @@
 #include "minidl/io/atomic_file.h"
 #include "language_model.h"
 #include "system_report.h"
+#include "minidl/dist/collectives.h"
+#include "minidl/dist/process_group.h"
 #include "minidl/io/checkpoint.h"
 #include "minidl/threads.h"
 #include "outputs.h"
@@ -147,6 +149,32 @@ json summary_json(const json& runs, const std::string& config, int64_t parameter
   return s;
 }
 
+// The last line of `train`: test accuracy (or loss), its spread over runs, the training time.
+std::string summary_line(const json& summary, bool classification, int64_t runs, const std::string& dir) {
+  char line[4096];
+  if (classification) {
+    // The training rate in the unit that reads well: epochs/s for small sets, samples/s for images.
+    double eps = summary["epochs_per_second"].get<double>();
+    std::string rate = eps >= 10 ? std::to_string(static_cast<long long>(std::lround(eps))) + " epochs/s"
+                                 : std::to_string(static_cast<long long>(std::lround(
+                                       summary["samples_per_second"].get<double>()))) + " samples/s";
+    char spread[80] = "";  // a std over one run says nothing
+    if (runs > 1) {
+      std::snprintf(spread, sizeof spread, " (std %.2f%% over %lld runs)", 100 * summary["test_accuracy_std"].get<double>(),
+                    static_cast<long long>(runs));
+    }
+    std::snprintf(line, sizeof line,
+                  "test accuracy %.2f%%%s, train accuracy %.2f%%, %.3f s of training per run (%s), results in %s",
+                  100 * summary["test_accuracy"].get<double>(), spread, 100 * summary["train_accuracy"].get<double>(),
+                  summary["train_seconds"].get<double>(), rate.c_str(), dir.c_str());
+  } else {
+    std::snprintf(line, sizeof line, "test loss %.6g, train loss %.6g, %.3f s of training per run, results in %s",
+                  summary["test_loss"].get<double>(), summary["train_loss"].get<double>(),
+                  summary["train_seconds"].get<double>(), dir.c_str());
+  }
+  return line;
+}
+
 // The final model of a run, with its standardisation statistics ("standardizer.mean", ".std"),
 // its config and its seed (which draws the disk data of the run, for `minidl eval`).
 void save_model(Run& run, const std::string& path, const std::string& config_toml) {
@@ -200,6 +228,16 @@ int64_t counter_of(const Checkpoint& c, const std::string& file, const std::stri
   return it->second;
 }
 
+// True on every rank when `flag` is true on any: the decisions that end an epoch early (a
+// signal, the test hook) must be the same on every rank of a data-parallel run, or the ranks
+// would wait for each other in different collectives.
+bool any_rank(bool flag, bool data_parallel) {
+  if (!data_parallel || dist::world_size() == 1) return flag;
+  Tensor t = scalar_tensor(flag ? 1 : 0, kInt64);
+  dist::all_reduce(t);
+  return t.item() > 0;
+}
+
 bool non_empty_dir(const std::string& dir) {
   return fs::exists(dir) && (!fs::is_directory(dir) || !fs::is_empty(dir));
 }
@@ -224,6 +262,9 @@ struct ReservedFolder {
 
 int train_command(const TrainArgs& args) {
   ReservedFolder reserved;
+  // Under mpirun (world size > 1) every rank runs this; rank 0 alone chooses and writes the folder.
+  const int world = dist::world_size();
+  const bool writer = dist::rank() == 0;
   // ---- everything that can be wrong with the request is found before anything is written ----
   std::string dir = args.resume.empty() ? (args.out.empty() ? "" : args.out) : args.resume;
   std::optional<io::Config> config;
@@ -261,6 +302,18 @@ int train_command(const TrainArgs& args) {
       config_name = metadata_of(resume_from, ckpt, "config_name");
       config = io::Config::parse(metadata_of(resume_from, ckpt, "config"), config_name);
       runs = counter_of(resume_from, ckpt, "runs");
+      // The run continues on as many processes as it started with (checkpoints before issue 17
+      // have no count: one process). Another count would change the sums' order, so the bits.
+      int64_t trained_on = resume_from.counters.count("world_size") ? resume_from.counters.at("world_size") : 1;
+      if (trained_on != world) {
+        std::cerr << "minidl train: --resume " << dir << ": the run was trained on " << trained_on
+                  << (trained_on == 1 ? " process" : " processes") << " and this is " << world
+                  << (world == 1 ? " process" : " processes") << "; resume it with "
+                  << (trained_on == 1 ? std::string("no mpirun (one process)")
+                                      : "mpirun -n " + std::to_string(trained_on))
+                  << ", so that it continues exactly\n";
+        return kUsageError;
+      }
       seed0 = counter_of(resume_from, ckpt, "seed");
       for (const char* key : {"run", "iteration", "bad_epochs"}) counter_of(resume_from, ckpt, key);
       for (const char* key : {"train_seconds", "best_val"}) metadata_number(resume_from, ckpt, key);
@@ -275,11 +328,12 @@ int train_command(const TrainArgs& args) {
       config_name = args.config.empty() ? default_config_path() : args.config;
       config = io::Config::load(config_name, args.sets);
       seed0 = args.seed ? *args.seed : config->get_int("train.seed");
-      if (dir.empty()) {
+      if (dir.empty() && writer) {
         dir = reserve_folder(default_run_dir(config_name));  // a fresh folder, even for runs started together
         reserved.path = dir;
       }
-      if (non_empty_dir(dir)) {
+      if (world > 1) dir = dist::all_gather(dir)[0];  // rank 0's folder (its name has rank 0's clock)
+      if (writer && non_empty_dir(dir)) {
         // Advice that leads somewhere: --resume only where there is a checkpoint to resume from.
         bool resumable = fs::exists(dir + "/checkpoint.safetensors");
         std::cerr << "minidl train: --out " << dir << " exists and is not empty; choose another folder or remove it"
@@ -307,15 +361,19 @@ int train_command(const TrainArgs& args) {
   }
   set_num_threads(args.threads);
   if (config->get_string("data.source") == "chars") {  // a language model: its own loop (language_model.cpp)
-    if (!args.resume.empty() || runs != 1) {
-      std::cerr << "minidl train: data.source = \"chars\" trains one run and has no --resume yet\n";
+    if (!args.resume.empty() || runs != 1 || world > 1) {
+      std::cerr << "minidl train: data.source = \"chars\" trains one run on one process and has no --resume yet\n";
       return kUsageError;
     }
     return train_language_model(*config, config_name, dir, static_cast<uint64_t>(seed0), args.quiet);
   }
+  // Under mpirun, one run is trained by every rank together; several runs are shared among the
+  // ranks, each trained by one process (train_shared_runs).
+  const bool share_runs = world > 1 && runs > 1 && args.resume.empty();
   int64_t first_run = args.resume.empty() ? 0 : resume_from.counters.at("run");
   std::unique_ptr<Run> run;
-  if (int code = build_checked_run(*config, config_name, first_run, static_cast<uint64_t>(seed0 + first_run), "train", run)) {
+  if (int code = build_checked_run(*config, config_name, first_run, static_cast<uint64_t>(seed0 + first_run), "train", run,
+                                   world > 1 && !share_runs)) {
     return code;
   }
   TrainJob job;
@@ -324,17 +382,167 @@ int train_command(const TrainArgs& args) {
   job.dir = dir;
   job.runs = runs;
   job.seed = seed0;
-  job.quiet = args.quiet;
+  job.data_parallel = world > 1 && !share_runs;
+  job.quiet = args.quiet || !writer;  // one progress display: rank 0's
+  job.summary_line = writer;
   job.resume = args.resume.empty() ? nullptr : &resume_from;
+  if (share_runs) {
+    job.quiet = args.quiet;
+    return train_shared_runs(job);
+  }
   return run_training(job, std::move(run));
 }
 
+namespace {
+
+// Appends the rows (after the header) of the CSV file `path` to `out`; with `renumber`, the
+// second column (iterations.csv's iteration) continues from `next` instead.
+void append_rows(const std::string& path, std::string& out, std::string& header, int64_t* next = nullptr) {
+  std::ifstream in(path);
+  std::string line;
+  if (!std::getline(in, line)) return;
+  header = line;
+  while (std::getline(in, line)) {
+    if (next) {
+      size_t a = line.find(','), b = a == std::string::npos ? a : line.find(',', a + 1);
+      if (b != std::string::npos) line = line.substr(0, a + 1) + std::to_string((*next)++) + line.substr(b);
+    }
+    out += line + "\n";
+  }
+}
+
+}  // namespace
+
+int train_shared_runs(const TrainJob& job) {
+  const int world = dist::world_size(), rank = dist::rank();
+  const bool leader = rank == 0;
+  const std::string& dir = job.dir;
+  // Rank 0 holds the run folder; each rank trains its runs in a scratch folder inside it.
+  std::unique_ptr<RunLock> lock;
+  if (leader) lock = std::make_unique<RunLock>(dir);
+  auto scratch_of = [&](int64_t r) { return dir + "/.rank-" + std::to_string(r % world) + "/run-" + std::to_string(r); };
+  json mine = json::array();
+  for (int64_t r = rank; r < job.runs; r += world) {
+    std::unique_ptr<Run> run;
+    int code = build_checked_run(*job.config, job.config_name, r, static_cast<uint64_t>(job.seed + r), job.command, run);
+    json summary;
+    if (code == kOk) {
+      TrainJob one = job;
+      one.dir = scratch_of(r);
+      one.runs = r + 1;  // run r alone: run_training trains runs first.index() .. runs - 1
+      one.quiet = true;
+      one.summary_line = false;
+      one.data_parallel = false;
+      one.scratch = true;
+      code = run_training(one, std::move(run), &summary);
+    }
+    mine.push_back({{"run", r}, {"code", code}, {"summary", summary}});
+    if (code == kOk && !job.quiet && summary["runs"].size() == 1) {
+      const json& result = summary["runs"][0];
+      char line[200];
+      std::snprintf(line, sizeof line, "run %lld/%lld (seed %llu, rank %d): test accuracy %.2f%%, %.3f s of training",
+                    static_cast<long long>(r + 1), static_cast<long long>(job.runs),
+                    static_cast<unsigned long long>(result["seed"].get<uint64_t>()), rank,
+                    100 * result["test_accuracy"].get<double>(), result["train_seconds"].get<double>());
+      std::cout << line << std::endl;
+    }
+    if (code != kOk) break;  // as in one process, a run that does not end well ends the training
+  }
+  // Every rank's runs, in run order; the first that did not end well ends the list.
+  std::map<int64_t, json> by_run;
+  for (const std::string& part : dist::all_gather(mine.dump())) {
+    for (const json& item : json::parse(part)) by_run[item["run"].get<int64_t>()] = item;
+  }
+  int64_t end = job.runs;
+  int code = kOk;
+  for (int64_t r = 0; r < job.runs; ++r) {
+    if (!by_run.count(r) || by_run[r]["code"].get<int>() != kOk) {
+      end = r;
+      code = by_run.count(r) ? by_run[r]["code"].get<int>() : kRuntimeError;
+      break;
+    }
+  }
+  if (leader) {
+    try {
+      // The files of a one-process `train --runs N`: the runs' rows in run order (iterations
+      // numbered on across runs), the last run's model, plot data and checkpoint, one summary.
+      std::string metrics, iterations, metrics_header, iterations_header;
+      int64_t next_iteration = 0, iterations_before_end = 0;
+      json completed = json::array();
+      for (int64_t r = 0; r <= std::min(end, job.runs - 1); ++r) {
+        if (!by_run.count(r)) break;
+        if (r == end) iterations_before_end = next_iteration;
+        append_rows(scratch_of(r) + "/metrics.csv", metrics, metrics_header);
+        append_rows(scratch_of(r) + "/iterations.csv", iterations, iterations_header, &next_iteration);
+        if (r < end) completed.push_back(by_run[r]["summary"]["runs"][0]);
+      }
+      write_file_atomically(dir + "/metrics.csv", metrics_header + "\n" + metrics);
+      write_file_atomically(dir + "/iterations.csv", iterations_header + "\n" + iterations);
+      fs::copy_file(scratch_of(0) + "/config.toml", dir + "/config.toml", fs::copy_options::overwrite_existing);
+      json any = json::object();  // a run's summary, for the model's size and class names
+      for (const auto& [r, item] : by_run) {
+        if (item["summary"].is_object() && item["summary"].contains("parameters")) any = item["summary"];
+      }
+      json summary = summary_json(completed, job.config_name, any.value("parameters", int64_t{0}),
+                                  any.value("class_names", std::vector<std::string>{}));
+      if (code == kOk) {
+        const std::string last = scratch_of(job.runs - 1);
+        for (const auto& e : fs::directory_iterator(last)) {
+          std::string name = e.path().filename().string();
+          bool own = name == "metrics.csv" || name == "iterations.csv" || name == "summary.json" ||
+                     name == "config.toml" || name == "checkpoint.safetensors" || name == RunLock::kFile;
+          if (!own && e.is_regular_file()) fs::copy_file(e.path(), dir + "/" + name, fs::copy_options::overwrite_existing);
+        }
+        // The last run's final checkpoint, with the counters and results of the whole training.
+        Checkpoint c = load_checkpoint(last + "/checkpoint.safetensors");
+        c.counters["runs"] = job.runs;
+        c.counters["seed"] = job.seed;
+        c.counters["iteration"] = next_iteration;
+        json before_last = completed;
+        before_last.erase(before_last.size() - 1);
+        c.metadata["completed_runs"] = before_last.dump();
+        save_checkpoint(dir + "/checkpoint.safetensors", c);
+        double rss = 0;
+        for (const auto& [r, item] : by_run) rss = std::max(rss, item["summary"].value("peak_rss_mb", 0.0));
+        summary["peak_rss_mb"] = rss;  // the largest process
+        summary["system"] = system_json();
+        summary["world_size"] = 1;  // each run was trained by one process
+      } else if (by_run.count(end) && by_run[end]["summary"].contains("diverged")) {
+        json diverged = by_run[end]["summary"]["diverged"];
+        diverged["iteration"] = diverged["iteration"].get<int64_t>() + iterations_before_end;
+        summary["diverged"] = diverged;
+      }
+      write_file_atomically(dir + "/summary.json", summary.dump(2) + "\n");
+      for (int k = 0; k < world; ++k) fs::remove_all(dir + "/.rank-" + std::to_string(k));
+      if (code == kOk) {
+        std::vector<std::string> warnings;
+        bool plots_interrupted = false;
+        draw_plots(dir, warnings, &plots_interrupted);
+        for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+        bool classification = summary["test_accuracy"].is_number() && !std::isnan(summary["test_accuracy"].get<double>());
+        if (job.summary_line) std::cout << summary_line(summary, classification, job.runs, dir) << "\n";
+      } else {
+        std::cerr << "minidl " << job.command << ": "
+                  << (code == kInterrupted ? "interrupted at run " + std::to_string(end + 1) +
+                                                 "; runs shared among processes cannot be resumed yet"
+                                           : "run " + std::to_string(end + 1) + " did not end well (its message is above)")
+                  << "; " << dir << "/summary.json holds the " << completed.size() << " runs before it\n";
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "minidl " << job.command << ": " << e.what() << "\n";
+      return kRuntimeError;
+    }
+  }
+  dist::barrier();  // the other ranks wait for rank 0's files: ending first would abort it
+  return code;
+}
+
 int build_checked_run(const io::Config& cfg, const std::string& config_name, int64_t index, uint64_t seed,
-                      const std::string& command, std::unique_ptr<Run>& run) {
+                      const std::string& command, std::unique_ptr<Run>& run, bool data_parallel) {
   // Build the run (data, model, loss, optimizer) and push one batch through it: a model that
   // does not fit the data is a config error, reported before the folder exists.
   try {
-    run = std::make_unique<Run>(cfg, index, seed);
+    run = std::make_unique<Run>(cfg, index, seed, data_parallel);
     NoGradGuard no_grad;
     data::Batch probe = run->data().train->get_batch(arange(std::min<int64_t>(2, run->data().train->size())));
     Tensor outputs = run->model()(probe.inputs);
@@ -370,6 +578,9 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
   const int64_t runs = job.runs, seed0 = job.seed;
   const int64_t epochs = cfg.get_int("train.epochs");
   const int64_t first_run = run->index();
+  const bool data_parallel = job.data_parallel && dist::world_size() > 1;
+  const int world = data_parallel ? dist::world_size() : 1;  // the processes that train each run
+  const bool writer = !data_parallel || dist::rank() == 0;  // the other ranks of a data-parallel run write nothing
   json completed = resuming ? json::parse(job.resume->metadata.at("completed_runs")) : json::array();
   // Test hook (tests/cli): MINIDL_STOP_AFTER_STEPS=N acts as a Ctrl-C after the N-th optimizer
   // step of this process, so that tests interrupt a training at exact points without racing
@@ -381,19 +592,19 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
   // One writer per run folder; a fresh run that fails before its first epoch leaves no folder.
   std::unique_ptr<RunLock> lock;
   try {
-    lock = std::make_unique<RunLock>(dir);
+    if (writer) lock = std::make_unique<RunLock>(dir);
   } catch (const std::exception& e) {
     std::cerr << "minidl " << job.command << ": " << e.what() << "\n";
     return kRuntimeError;
   }
-  if (!resuming && !lock->was_empty()) {
+  if (writer && !resuming && !lock->was_empty()) {
     std::cerr << "minidl " << job.command << ": " << dir << " is not empty (another run wrote it meanwhile); choose another folder\n";
     return kUsageError;
   }
   int64_t epochs_written = 0;
   auto failed = [&](int code) {
     std::error_code ec;
-    if (!resuming && epochs_written == 0) fs::remove_all(dir, ec);
+    if (writer && !resuming && epochs_written == 0) fs::remove_all(dir, ec);
     return code;
   };
   try {
@@ -402,16 +613,16 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
       // opened for appending, so they are not there twice.
       run->load_state(job.resume->parts);
       int64_t r0 = first_run, e0 = run->epochs_done(), it0 = job.resume->counters.at("iteration");
-      filter_csv(dir + "/metrics.csv", [&](const std::vector<std::string>& c) {
+      if (writer) filter_csv(dir + "/metrics.csv", [&](const std::vector<std::string>& c) {
         return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) <= e0);
       });
-      filter_csv(dir + "/iterations.csv", [&](const std::vector<std::string>& c) {
+      if (writer) filter_csv(dir + "/iterations.csv", [&](const std::vector<std::string>& c) {
         return std::stoll(c[0]) < r0 || (std::stoll(c[0]) == r0 && std::stoll(c[1]) < it0);
       });
     }
-    RunDir out(dir, resuming);
+    RunDir out(dir, resuming, writer);
     std::string config_toml = cfg.to_toml();
-    if (!resuming) {
+    if (!resuming && writer) {
       write_file_atomically(out.file("config.toml"),
                             "# The effective config of this run (" + config_name + " and --set)\n" + config_toml);
     }
@@ -441,10 +652,11 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
                        dir + "/checkpoint.safetensors");
     }
     auto write_checkpoint = [&] {
+      if (!writer) return;
       Checkpoint c;
       c.parts = run->state();
       c.counters = {{"run", run->index()}, {"runs", runs}, {"seed", seed0}, {"iteration", iteration},
-                    {"bad_epochs", bad_epochs}};
+                    {"bad_epochs", bad_epochs}, {"world_size", world}};
       std::ostringstream ts, bv;
       ts << std::hexfloat << train_seconds;
       bv << std::hexfloat << best_val;
@@ -456,7 +668,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     bool interrupted = false;
 
     for (int64_t r = first_run; r < runs && !interrupted; ++r) {
-      if (!run) run = std::make_unique<Run>(cfg, r, static_cast<uint64_t>(seed0 + r));
+      if (!run) run = std::make_unique<Run>(cfg, r, static_cast<uint64_t>(seed0 + r), data_parallel);
       bool stop_early = false;
       while (run->epochs_done() < epochs && !stop_early) {
         int64_t epoch = run->epochs_done() + 1;
@@ -475,7 +687,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
                 progress.batch(loss, train_size / run->batches_per_epoch());
                 if (++steps_this_process == stop_after_steps) g_signals = 1;
               },
-              [&] { return g_signals > 0; }, stats);
+              [&] { return any_rank(g_signals > 0, data_parallel); }, stats);
         } catch (const Diverged& d) {
           // The divergence rule: the run stops at its first non-finite loss or gradient, exit 1,
           // and summary.json says where (the runs completed before it keep their results).
@@ -522,13 +734,13 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
           if (val.loss < best_val) {
             best_val = val.loss;
             bad_epochs = 0;
-            save_model(*run, out.file("best.safetensors"), config_toml);
+            if (writer) save_model(*run, out.file("best.safetensors"), config_toml);
           } else if (++bad_epochs >= patience) {
             progress.message("early stopping: no better validation loss for " + std::to_string(patience) + " epochs");
             stop_early = true;
           }
         }
-        if (g_signals > 0) {
+        if (any_rank(g_signals > 0, data_parallel)) {
           interrupted = true;
           break;
         }
@@ -562,7 +774,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
         progress.message(line);
       }
       if (r + 1 == runs) {  // the last run's model, plots data
-        save_model(*run, out.file("model.safetensors"), config_toml);
+        if (writer) save_model(*run, out.file("model.safetensors"), config_toml);
         out.write_disk_plot_data(*run);
         out.write_image_plot_data(*run);
       } else {
@@ -572,7 +784,7 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
       best_val = INFINITY;
       bad_epochs = 0;
       if (r + 1 < runs) {  // a resume from here starts the next run
-        run = std::make_unique<Run>(cfg, r + 1, static_cast<uint64_t>(seed0 + r + 1));
+        run = std::make_unique<Run>(cfg, r + 1, static_cast<uint64_t>(seed0 + r + 1), data_parallel);
         write_checkpoint();
         last_checkpoint = std::chrono::steady_clock::now();
       }
@@ -580,8 +792,12 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     out.flush();
     if (interrupted) {
       write_checkpoint();
-      std::cerr << "\nminidl " << job.command << ": interrupted; the checkpoint is in " << dir
-                << "/checkpoint.safetensors, continue with: minidl train --resume " << dir << "\n";
+      if (writer && !job.scratch) {
+        std::cerr << "\nminidl " << job.command << ": interrupted; the checkpoint is in " << dir
+                  << "/checkpoint.safetensors, continue with: "
+                  << (world > 1 ? "mpirun -n " + std::to_string(world) + " " : std::string())
+                  << "minidl train --resume " << dir << "\n";
+      }
       return kInterrupted;
     }
     json summary = summary_json(completed, config_name, parameters, run->data().class_names);
@@ -592,40 +808,20 @@ int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_ou
     getrusage(RUSAGE_SELF, &usage);
     summary["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // this process, not gnuplot
     summary["system"] = system_json();
+    summary["world_size"] = world;  // processes that trained each run (mpirun -n)
     out.write_summary(summary);
     if (summary_out) *summary_out = summary;
     // The plots last: the results are on disk whatever happens to gnuplot.
     std::vector<std::string> warnings;
     bool plots_interrupted = false;
-    draw_plots(dir, warnings, &plots_interrupted);
+    if (writer && !job.scratch) draw_plots(dir, warnings, &plots_interrupted);
     for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
     if (plots_interrupted) {
       std::cerr << "\nminidl " << job.command << ": interrupted while drawing the plots; the results are in " << dir
                 << ", redraw the plots with: minidl plot " << dir << "\n";
       return kInterrupted;
     }
-    char line[4096];
-    if (run->objective().classification) {
-      // The training rate in the unit that reads well: epochs/s for small sets, samples/s for images.
-      double eps = summary["epochs_per_second"].get<double>();
-      std::string rate = eps >= 10 ? std::to_string(static_cast<long long>(std::lround(eps))) + " epochs/s"
-                                   : std::to_string(static_cast<long long>(std::lround(
-                                         summary["samples_per_second"].get<double>()))) + " samples/s";
-      char spread[80] = "";  // a std over one run says nothing
-      if (runs > 1) {
-        std::snprintf(spread, sizeof spread, " (std %.2f%% over %lld runs)", 100 * summary["test_accuracy_std"].get<double>(),
-                      static_cast<long long>(runs));
-      }
-      std::snprintf(line, sizeof line,
-                    "test accuracy %.2f%%%s, train accuracy %.2f%%, %.3f s of training per run (%s), results in %s",
-                    100 * summary["test_accuracy"].get<double>(), spread, 100 * summary["train_accuracy"].get<double>(),
-                    summary["train_seconds"].get<double>(), rate.c_str(), dir.c_str());
-    } else {
-      std::snprintf(line, sizeof line, "test loss %.6g, train loss %.6g, %.3f s of training per run, results in %s",
-                    summary["test_loss"].get<double>(), summary["train_loss"].get<double>(),
-                    summary["train_seconds"].get<double>(), dir.c_str());
-    }
-    if (job.summary_line) std::cout << line << "\n";
+    if (job.summary_line) std::cout << summary_line(summary, run->objective().classification, runs, dir) << "\n";
     return kOk;
   } catch (const ConfigError& e) {
     std::cerr << "minidl " << job.command << ": " << e.what() << "\n";

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <optional>
 
+#include "minidl/dist/collectives.h"
+#include "minidl/dist/process_group.h"
 #include "minidl/generator_state.h"
 
 namespace minidl::cli {
@@ -55,7 +57,7 @@ Evaluation evaluate(nn::Module& model, const Objective& objective, const data::D
   return e;
 }
 
-Run::Run(const io::Config& config, int64_t index, uint64_t seed)
+Run::Run(const io::Config& config, int64_t index, uint64_t seed, bool data_parallel)
     : config_(config),
       index_(index),
       seed_(seed),
@@ -70,6 +72,18 @@ Run::Run(const io::Config& config, int64_t index, uint64_t seed)
   options.shuffle = config.get_bool("train.shuffle") && !full_batch_;
   options.drop_last = config.get_bool("train.drop_last");
   options.seed = data::disk_split_seed(seed, 8);  // the data order has its own stream
+  if (data_parallel && dist::world_size() > 1) {
+    if (full_batch_) {
+      throw ConfigError("optimizer." + config.get_string("optimizer.name") +
+                        " trains on the whole training set per step; data-parallel training (mpirun) needs "
+                        "mini-batches: use another optimizer, or run one process");
+    }
+    options.num_replicas = dist::world_size();
+    options.rank = dist::rank();
+    // Every rank must build this same run: the check names the first rank and line that differ.
+    ddp_ = std::make_unique<dist::DataParallel>(*model_, config.to_toml() + "\n# run " + std::to_string(index) +
+                                                             ", seed " + std::to_string(seed) + "\n");
+  }
   loader_ = std::make_unique<data::DataLoader>(data_.train, options);
   schedule_ = Schedule(config, *optimizer_, loader_->num_batches());
 }
@@ -90,6 +104,7 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
     int64_t n = batch.size();
     double loss_value;
     Tensor outputs;
+    Tensor global_sums;  // data-parallel: the global batch's loss * rows and correct predictions
     if (full_batch_) {
       auto closure = [&] {
         optimizer_->zero_grad(/*set_to_none=*/true);  // backward then hands its fresh gradients over
@@ -101,6 +116,28 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
         return loss;
       };
       loss_value = optimizer_->step(closure).item();
+    } else if (ddp_) {
+      // This rank's share (possibly no row of a last batch smaller than the world), then the
+      // global batch's mean gradient, loss and correct count, the same on every rank: the
+      // divergence rule and the statistics then agree everywhere, and no rank stops alone.
+      optimizer_->zero_grad(/*set_to_none=*/true);
+      Tensor sums = zeros({2}, kFloat64);
+      if (n > 0) {
+        outputs = (*model_)(batch.inputs);
+        Tensor loss = objective_.loss(outputs, batch);
+        sums.set({0}, loss.item() * static_cast<double>(n));
+        if (objective_.classification) {
+          sums.set({1}, static_cast<double>(data::count_correct(outputs.detach(), batch.labels, objective_.output_kind)));
+        }
+        loss.backward();
+      }
+      int64_t total = ddp_->average_gradients(n);
+      dist::all_reduce(sums);
+      global_sums = sums;
+      n = total;
+      loss_value = sums.at({0}) / static_cast<double>(total);
+      check_finite(loss_value, i + 1);
+      optimizer_->step();
     } else {
       optimizer_->zero_grad(/*set_to_none=*/true);  // backward then hands its fresh gradients over
       outputs = (*model_)(batch.inputs);
@@ -113,13 +150,22 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
     }
     epoch_.lr = optimizer_->lr(0);
     schedule_.after_step();
-    if (objective_.classification) epoch_.correct += data::count_correct(outputs.detach(), batch.labels, objective_.output_kind);
-    epoch_.loss_sum += loss_value * static_cast<double>(n);
+    if (global_sums.defined()) {
+      epoch_.correct += static_cast<int64_t>(global_sums.at({1}));
+      epoch_.loss_sum += global_sums.at({0});
+    } else {
+      if (objective_.classification) epoch_.correct += data::count_correct(outputs.detach(), batch.labels, objective_.output_kind);
+      epoch_.loss_sum += loss_value * static_cast<double>(n);
+    }
     epoch_.examples += n;
     epoch_.next_batch = i + 1;
     if (on_batch) on_batch(loss_value);
-    if (i + 1 < n_batches && should_stop && should_stop()) return false;
+    if (i + 1 < n_batches && should_stop && should_stop()) {
+      if (ddp_) ddp_->broadcast_buffers();  // the checkpoint of the pause holds rank 0's
+      return false;
+    }
   }
+  if (ddp_) ddp_->broadcast_buffers();  // rank 0's running statistics, before evaluation and checkpoints
   stats.examples = epoch_.examples;
   stats.lr = epoch_.lr;
   stats.loss = epoch_.loss_sum / static_cast<double>(std::max<int64_t>(epoch_.examples, 1));

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "experiment.h"
+#include "minidl/dist/data_parallel.h"
 
 namespace minidl::cli {
 
@@ -42,9 +43,16 @@ struct Diverged : Error {
   double lr;             // the learning rate of that step
 };
 
+// Data-parallel (under mpirun, with data_parallel set) every rank builds the same run,
+// takes its rank-strided share of each global batch (DataLoaderOptions::num_replicas), and
+// averages its gradients through dist::DataParallel, which also checks at construction that every
+// rank has the same config and model. The epoch's statistics are those of the global batches, the
+// same on every rank.
 class Run {
  public:
-  Run(const io::Config& config, int64_t index, uint64_t seed);
+  // `data_parallel`: train this run together with every other rank (world size > 1); false: this
+  // process alone trains it (`minidl grid` under mpirun gives each rank its own settings).
+  Run(const io::Config& config, int64_t index, uint64_t seed, bool data_parallel = false);
 
   // Trains the current epoch: shuffle, then forward, loss, backward and step per batch;
   // `on_batch(loss)` follows each step. When `should_stop()` turns true after a step the epoch
@@ -84,6 +92,7 @@ class Run {
   Objective objective_;
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::unique_ptr<data::DataLoader> loader_;
+  std::unique_ptr<dist::DataParallel> ddp_;  // world size > 1 only
   Schedule schedule_;
   bool full_batch_;
   // The divergence check's names, built once: the parameters are the same tensors for the whole
