@@ -14,7 +14,7 @@ packages=(
   libfmt-dev                      # formatting (g++ 12 has no <format>)
   zlib1g-dev                      # gzip IDX files (Fashion-MNIST)
   gnuplot-nox                     # plots
-  libdnnl-dev                     # oneDNN: convolutions (and GEMM where OpenBLAS lacks kernels for the CPU)
+  libdnnl-dev                     # oneDNN: convolutions, and GEMM where OpenBLAS lacks kernels for the CPU or on AMD
   libxsmm-dev                     # libxsmm: JIT kernels for small float32 products
   libopenmpi-dev openmpi-bin      # Open MPI: minidl::dist, data-parallel training; mpirun for its tests
   dataset-fashion-mnist           # the Fashion-MNIST images (/usr/share/datasets/fashion-mnist)
