@@ -8,16 +8,19 @@
 
 namespace minidl::data {
 
+void check_replica_rank(const char* owner, int64_t num_replicas, int64_t rank) {
+  if (num_replicas < 1) {
+    throw ValueError(std::string(owner) + ": num_replicas must be >= 1, got " + std::to_string(num_replicas));
+  }
+  if (rank < 0 || rank >= num_replicas) {
+    throw ValueError(std::string(owner) + ": rank must be in [0, " + std::to_string(num_replicas - 1) +
+                     "] for num_replicas " + std::to_string(num_replicas) + ", got " + std::to_string(rank));
+  }
+}
+
 DistributedSampler::DistributedSampler(int64_t dataset_size, DistributedSamplerOptions options)
     : dataset_size_(dataset_size), options_(options) {
-  if (options_.num_replicas < 1) {
-    throw ValueError("DistributedSampler: num_replicas must be >= 1, got " + std::to_string(options_.num_replicas));
-  }
-  if (options_.rank < 0 || options_.rank >= options_.num_replicas) {
-    throw ValueError("DistributedSampler: rank must be in [0, " + std::to_string(options_.num_replicas - 1) +
-                     "] for num_replicas " + std::to_string(options_.num_replicas) + ", got " +
-                     std::to_string(options_.rank));
-  }
+  check_replica_rank("DistributedSampler", options_.num_replicas, options_.rank);
   if (dataset_size_ < 1) throw ValueError("DistributedSampler: the data set is empty (0 examples)");
   int64_t n = dataset_size_, replicas = options_.num_replicas;
   if (options_.drop_last && n < replicas) {

@@ -23,14 +23,7 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     throw DataError("DataLoader: drop_last with batch_size " + std::to_string(options_.batch_size) + " and only " +
                     std::to_string(n) + " examples would give no batch at all");
   }
-  if (options_.num_replicas < 1) {
-    throw ValueError("DataLoader: num_replicas must be >= 1, got " + std::to_string(options_.num_replicas));
-  }
-  if (options_.rank < 0 || options_.rank >= options_.num_replicas) {
-    throw ValueError("DataLoader: rank must be in [0, " + std::to_string(options_.num_replicas - 1) +
-                     "] for num_replicas " + std::to_string(options_.num_replicas) + ", got " +
-                     std::to_string(options_.rank));
-  }
+  check_replica_rank("DataLoader", options_.num_replicas, options_.rank);
   order_ = arange(n, kInt64);
 }
 

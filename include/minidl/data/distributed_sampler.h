@@ -22,6 +22,10 @@ struct DistributedSamplerOptions {
   bool drop_last = false;  // drop the tail instead of padding it with indices from the start
 };
 
+// Throws ValueError, prefixed with `owner` ("DistributedSampler", "DataLoader"), unless
+// num_replicas >= 1 and rank is in [0, num_replicas).
+void check_replica_rank(const char* owner, int64_t num_replicas, int64_t rank);
+
 class DistributedSampler {
  public:
   // Errors: num_replicas < 1, rank outside [0, num_replicas), or an empty data set (ValueError).
