@@ -372,8 +372,11 @@ template <class T>
 void max_pool_2x2(const Geometry& g, const T* x, T* y, int32_t* codes) {
   const int64_t in_plane = g.h * g.w, width = 2 * g.ow, per_block = row_pairs_per_block(g);
   for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
-    std::vector<T> column_max(static_cast<size_t>(per_block * width));
-    std::vector<int32_t> column_row(column_max.size());  // 0: the top row's element won, 2: the bottom row's
+    // Per-thread scratch, kept between calls: no allocation in a training step.
+    thread_local std::vector<T> column_max;
+    thread_local std::vector<int32_t> column_row;  // 0: the top row's element won, 2: the bottom row's
+    column_max.resize(static_cast<size_t>(per_block * width));
+    column_row.resize(column_max.size());
     for (int64_t q0 = first * g.oh, q_end = last * g.oh; q0 < q_end; q0 += per_block) {
       const int64_t pairs = std::min(per_block, q_end - q0);
       for (int64_t q = 0; q < pairs; ++q) {  // vertical: each column's pair, as a window of two
@@ -412,7 +415,9 @@ void max_pool_2x2_backward(const Geometry& g, const T* dy, const int32_t* codes,
   using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
   const int64_t in_plane = g.h * g.w, width = 2 * g.ow, per_block = row_pairs_per_block(g);
   for_planes(g.n * g.c, in_plane, [&](int64_t first, int64_t last) {
-    std::vector<T> top_rows(static_cast<size_t>(per_block * width)), bottom_rows(top_rows.size());
+    thread_local std::vector<T> top_rows, bottom_rows;  // per-thread scratch, kept between calls
+    top_rows.resize(static_cast<size_t>(per_block * width));
+    bottom_rows.resize(top_rows.size());
     for (int64_t q0 = first * g.oh, q_end = last * g.oh; q0 < q_end; q0 += per_block) {
       const int64_t pairs = std::min(per_block, q_end - q0);
       // horizontal: each output's gradient to its window's four places, as one long array
