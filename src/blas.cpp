@@ -11,6 +11,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "minidl/kernels.h"
@@ -39,6 +40,36 @@ bool trivial(int64_t m, int64_t n, int64_t k, T beta, T* y, int64_t ldy) {
 
 CBLAS_TRANSPOSE flag(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
+// libxsmm's kernel for one product shape, remembered per thread. libxsmm_smmdispatch hashes the
+// whole descriptor and searches its registry on every call: 7% of a batch-1 disk step, for the
+// six shapes that step uses over and over. The last 16 shapes are kept here and compared field by
+// field; libxsmm keeps its JIT code until the process ends, so a kept pointer stays valid.
+libxsmm_smmfunction small_kernel(libxsmm_blasint m, libxsmm_blasint n, libxsmm_blasint k, libxsmm_blasint lda,
+                                 libxsmm_blasint ldb, libxsmm_blasint ldc, float beta, int flags) {
+  struct Entry {
+    libxsmm_blasint m = -1, n, k, lda, ldb, ldc;
+    float beta;
+    int flags;
+    libxsmm_smmfunction kernel;
+  };
+  constexpr int kEntries = 16;
+  thread_local std::array<Entry, kEntries> entries;
+  thread_local int next = 0;  // the entry to replace next: round robin
+  for (const Entry& e : entries) {
+    if (e.m == m && e.n == n && e.k == k && e.lda == lda && e.ldb == ldb && e.ldc == ldc && e.beta == beta &&
+        e.flags == flags) {
+      return e.kernel;
+    }
+  }
+  const float alpha = 1.0f;
+  libxsmm_smmfunction kernel = libxsmm_smmdispatch(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &flags, nullptr);
+  if (kernel) {
+    entries[next] = Entry{m, n, k, lda, ldb, ldc, beta, flags, kernel};
+    next = (next + 1) % kEntries;
+  }
+  return kernel;
+}
+
 // y = op(a) op(b) (+ y when beta is 1) through libxsmm, for a small product. libxsmm is
 // column-major: row-major y (m x n) is its y^T (n x m) = op(b)^T op(a)^T, so b's buffer is its
 // first operand and a's its second. Its JIT kernels (1.17) transpose the second operand but not
@@ -61,7 +92,7 @@ bool call_libxsmm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha
   }
   const libxsmm_blasint ld_second = lda, ld_out = ldy;
   const int flags = ta ? LIBXSMM_GEMM_FLAG_TRANS_B : LIBXSMM_GEMM_FLAG_NONE;
-  libxsmm_smmfunction kernel = libxsmm_smmdispatch(n, m, k, &ld_first, &ld_second, &ld_out, &alpha, &beta, &flags, nullptr);
+  libxsmm_smmfunction kernel = small_kernel(n, m, k, ld_first, ld_second, ld_out, beta, flags);
   if (!kernel) return false;
   kernel(first, a, y);
   return true;

@@ -92,6 +92,27 @@ TEST(Matmul, SmallProductsAccumulateThroughLibxsmm) {
   expect_near(grads[0], grads[1], 1e-3);
 }
 
+// blas.cpp remembers libxsmm's kernel for the last 16 product shapes per thread: 24 shapes that
+// differ in one size at a time, under both flags of a, twice over (the second round after the
+// first ones were replaced), must each get their own product.
+TEST(Matmul, SmallProductsGetTheirOwnKernelWhenShapesChange) {
+  const SmallGemmKernel chosen = small_gemm_kernel();
+  set_small_gemm_kernel(SmallGemmKernel::libxsmm);
+  Generator gen(8);
+  for (int round = 0; round < 2; ++round) {
+    for (int64_t s = 0; s < 24; ++s) {
+      int64_t m = 3 + s % 4, k = 5 + s % 3, n = 2 + s / 4;
+      Tensor a = randn({m, k}, gen), b = randn({k, n}, gen);
+      SCOPED_TRACE("round " + std::to_string(round) + ", " + std::to_string(m) + "x" + std::to_string(k) + " times " +
+                   std::to_string(k) + "x" + std::to_string(n));
+      std::vector<double> expected = reference_matmul(a, b);
+      expect_near(mm(a, false, b, false).to_vector(), expected, 1e-4);
+      expect_near(mm(a.t(), true, b, false).to_vector(), expected, 1e-4);
+    }
+  }
+  set_small_gemm_kernel(chosen);
+}
+
 // One row times a transposed b goes to BLAS's gemv (blas.cpp): both layouts of the row.
 TEST(Matmul, OneRowTimesTransposedMatchesTheReference) {
   Generator gen(4);
