@@ -8,6 +8,7 @@
 
 #include "minidl/data/idx.h"
 #include "minidl/error.h"
+#include "../thread_pool.h"
 
 namespace minidl::data {
 
@@ -95,12 +96,17 @@ Batch FashionMnist::get_batch(const Tensor& indices) const {
   float* x = batch.inputs.data<float>();
   int64_t* y = batch.labels.data<int64_t>();
   const uint8_t* images = images_->data();
-  for (int64_t i = 0; i < b; ++i) {
-    const uint8_t* __restrict src = images + idx[i] * pixels;
-    float* __restrict dst = x + i * pixels;
-    for (int64_t j = 0; j < pixels; ++j) dst[j] = static_cast<float>(src[j]) * scale + shift;
-    y[i] = (*labels_)[idx[i]];
-  }
+  const uint8_t* labels = labels_->data();
+  // Rows split across the team from 21 rows (2^14 pixels): at batch 128 this was 5% of a
+  // one-thread MLP step, all of it serial on two. A row is 49 cache lines, so no line is shared.
+  detail::parallel_blocks(b, detail::kParallelUpdateElements / pixels, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const uint8_t* __restrict src = images + idx[i] * pixels;
+      float* __restrict dst = x + i * pixels;
+      for (int64_t j = 0; j < pixels; ++j) dst[j] = static_cast<float>(src[j]) * scale + shift;
+      y[i] = labels[idx[i]];
+    }
+  });
   return batch;
 }
 

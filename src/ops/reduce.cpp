@@ -3,6 +3,7 @@
 #include "minidl/ops/reduce.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "minidl/ops/elementwise.h"
 #include "minidl/ops/view.h"
 #include "sum_kernel.h"
+#include "thread_pool.h"
 
 namespace minidl {
 
@@ -98,9 +100,15 @@ Tensor sum_forward(const Tensor& x, const std::vector<int64_t>& dims) {
 template <class T, class Bits>
 std::optional<double> first_non_finite(const T* x, int64_t n) {
   constexpr Bits kExponent = std::bit_cast<Bits>(std::numeric_limits<T>::infinity());
-  Bits largest = 0;
-  for (int64_t i = 0; i < n; ++i) largest = std::max<Bits>(largest, std::bit_cast<Bits>(x[i]) & kExponent);
-  if (largest != kExponent) return std::nullopt;
+  // One block per thread from 2^14 elements (the trainer scans every gradient of every step);
+  // any block that saw an all-ones exponent sends the scan below for the first such value.
+  std::atomic<bool> any{false};
+  detail::parallel_blocks(n, detail::kParallelUpdateElements, 16, [&](int64_t begin, int64_t end) {
+    Bits largest = 0;
+    for (int64_t i = begin; i < end; ++i) largest = std::max<Bits>(largest, std::bit_cast<Bits>(x[i]) & kExponent);
+    if (largest == kExponent) any.store(true, std::memory_order_relaxed);
+  });
+  if (!any.load(std::memory_order_relaxed)) return std::nullopt;
   for (int64_t i = 0; i < n; ++i) {
     if (!std::isfinite(x[i])) return static_cast<double>(x[i]);
   }

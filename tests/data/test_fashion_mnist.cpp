@@ -9,6 +9,7 @@
 #include "minidl/data/idx.h"
 #include "minidl/data/loader.h"
 #include "minidl/error.h"
+#include "minidl/threads.h"
 #include "temp_dir.h"
 
 using namespace minidl;
@@ -74,6 +75,28 @@ TEST(FashionMnist, FlattenNormalizeAndLimit) {
   EXPECT_FLOAT_EQ(b.inputs.at({0, 251}), (255 / 255.0f - 0.5f) / 0.25f);
   EXPECT_THROW(FashionMnist({.dir = dir.dir(), .limit = -1}), ValueError);
   EXPECT_THROW(FashionMnist({.dir = dir.dir(), .normalize = true, .std = 0}), ValueError);
+}
+
+// A batch of 64 rows is converted by two threads (from 21 rows, fashion_mnist.cpp): every pixel
+// and label of every row must still be its own, whichever thread wrote it.
+TEST(FashionMnist, LargeBatchesOnTwoThreadsHoldEveryRow) {
+  TempDir dir;
+  write_split(dir, "train", 100);
+  FashionMnist d({.dir = dir.dir(), .flatten = true});
+  std::vector<int64_t> order;
+  for (int64_t i = 0; i < 64; ++i) order.push_back((i * 37) % 100);
+  const int threads = get_num_threads();
+  set_num_threads(2);
+  Batch b = d.get_batch(tensor(order));
+  set_num_threads(threads);
+  ASSERT_EQ(b.inputs.shape(), (Shape{64, 784}));
+  const float* x = b.inputs.data<float>();
+  for (int64_t i = 0; i < 64; ++i) {
+    EXPECT_EQ(b.labels.data<int64_t>()[i], order[i] % 10) << "row " << i;
+    for (int64_t j = 0; j < 784; j += 97) {
+      ASSERT_FLOAT_EQ(x[i * 784 + j], static_cast<float>((order[i] + j) % 256) / 255.0f) << "row " << i << ", pixel " << j;
+    }
+  }
 }
 
 TEST(FashionMnist, WorksWithTheDataLoader) {

@@ -89,6 +89,26 @@ TEST(Reduce, FirstNonFiniteFindsTheFirstNanOrInfinityAnywhere) {
       }
     }
   }
+  // From 2^14 elements the scan is split across threads: a value in either half, or two (the
+  // first one is reported), is found on two threads as on one.
+  const int threads = get_num_threads();
+  for (int t : {1, 2}) {
+    set_num_threads(t);
+    for (Dtype dtype : {kFloat32, kFloat64}) {
+      const int64_t n = 40000;
+      Tensor x = full({n}, 0.25, dtype);
+      EXPECT_FALSE(first_non_finite(x).has_value());
+      for (int64_t at : {int64_t{3}, n / 2 + 5, n - 1}) {
+        Tensor y = x.clone();
+        y.set({at}, -inf);
+        if (at + 1 < n) y.set({n - 1}, nan);
+        auto found = first_non_finite(y);
+        ASSERT_TRUE(found.has_value()) << t << " threads, at " << at;
+        EXPECT_EQ(*found, -inf) << t << " threads, at " << at;
+      }
+    }
+  }
+  set_num_threads(threads);
   EXPECT_TRUE(first_non_finite(full({2, 3}, inf)).has_value());
   EXPECT_FALSE(first_non_finite(zeros({0})).has_value());
   EXPECT_FALSE(first_non_finite(tensor(std::vector<int64_t>{1, 2})).has_value());
