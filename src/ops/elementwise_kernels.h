@@ -1,11 +1,17 @@
 // Internal: the two loop shapes behind every unary op and every fused backward, so each op
-// is only its formula. f is a generic lambda, instantiated for float and double.
+// is only its formula. f is a generic lambda, instantiated for float and double, and pure: from
+// kParallelElementwise elements the loop is split across the team (a LeNet's ReLU over a
+// 128 x 6 x 24 x 24 batch ran on one thread of two), with the same bits however it is split.
 #pragma once
 
 #include "dispatch.h"
 #include "minidl/tensor.h"
+#include "thread_pool.h"
 
 namespace minidl::detail {
+
+// 2^16 elements: 256 KiB of float32 in and out, ~10 us of work against a 1-2 us hand-off.
+constexpr int64_t kParallelElementwise = int64_t{1} << 16;
 
 // y[i] = f(x[i]).
 template <class F>
@@ -15,7 +21,9 @@ Tensor map(const char* op, const Tensor& x, F f) {
   dispatch_float(op, x.dtype(), [&]<class T>() {
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    for (int64_t i = 0, n = x.numel(); i < n; ++i) py[i] = f(px[i]);
+    parallel_blocks(x.numel(), kParallelElementwise, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) py[i] = f(px[i]);
+    });
   });
   return y;
 }
@@ -32,7 +40,9 @@ Tensor zip(const char* op, const Tensor& a, const Tensor& b, F f) {
     const T* pa = a.data<T>();
     const T* pb = b.data<T>();
     T* py = y.data<T>();
-    for (int64_t i = 0, n = a.numel(); i < n; ++i) py[i] = f(pa[i], pb[i]);
+    parallel_blocks(a.numel(), kParallelElementwise, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) py[i] = f(pa[i], pb[i]);
+    });
   });
   return y;
 }

@@ -123,3 +123,32 @@ TEST(Elementwise, ErrorsNameOpAndShapes) {
 
 }  // namespace
 }  // namespace minidl
+
+namespace minidl {
+namespace {
+
+// From 2^16 elements the unary ops and fused backwards run in one block per thread
+// (elementwise_kernels.h): on two threads every element must be the one-thread value, forward and
+// backward, at both ends of each block.
+TEST(Elementwise, LargeUnaryOpsGiveTheSameBitsOnTwoThreads) {
+  Generator gen(11);
+  Tensor x = randn({3, 70001}, gen);
+  auto run = [&](int threads) {
+    const int before = get_num_threads();
+    set_num_threads(threads);
+    Tensor xg = x.detach().requires_grad_();
+    Tensor y = add(relu(xg), tanh(xg));
+    sum(mul(y, x)).backward();
+    set_num_threads(before);
+    return std::pair{y.to_vector(), xg.grad().to_vector()};
+  };
+  auto [y1, g1] = run(1);
+  auto [y2, g2] = run(2);
+  EXPECT_EQ(y1, y2);
+  EXPECT_EQ(g1, g2);
+  const double v = x.to_vector()[105001];  // in the second block on two threads
+  EXPECT_NEAR(y1[105001], std::max(0.0, v) + std::tanh(v), 1e-6);
+}
+
+}  // namespace
+}  // namespace minidl
