@@ -178,7 +178,9 @@ def peer_args(cfg):
         a += ["--init-std", str(model.get("init_std", 1.0))]
     if model.get("bias_std", 0) > 0:
         a += ["--bias-std", str(model["bias_std"])]
-    a += ["--loss", loss.get("name", "cross_entropy"), "--targets", targets,
+    if model.get("init_gain", 1.0) != 1.0:
+        a += ["--init-gain", str(model["init_gain"])]
+    a += ["--loss", loss.get("name", "cross_entropy"), "--reduction", loss.get("reduction", "mean"), "--targets", targets,
           "--features", data.get("features", "xy"),
           "--train-size", str(data.get("train_size", 1000)), "--val-size", str(data.get("val_size", 0)),
           "--test-size", str(data.get("test_size", 1000)),

@@ -34,8 +34,10 @@ def parse_args(argv=None):
                    choices=["pytorch_default", "pytorch_default_scaled", "xavier_uniform", "xavier_normal",
                             "kaiming_uniform", "kaiming_normal", "normal"])
     p.add_argument("--init-std", type=float, default=1.0, help="std of --init normal")
+    p.add_argument("--init-gain", type=float, default=1.0, help="gain of --init xavier_uniform / xavier_normal")
     p.add_argument("--bias-std", type=float, default=0.0, help="with a non-default init: std of the biases (0: zeros)")
     p.add_argument("--loss", default="cross_entropy", choices=["mse", "l1", "bce", "bce_with_logits", "cross_entropy"])
+    p.add_argument("--reduction", default="mean", choices=["mean", "sum"], help="of the loss over the batch")
     p.add_argument("--targets", default="class", choices=["class", "one-hot", "label"])
     p.add_argument("--features", default="xy", choices=["xy", "xy-r2"])
     p.add_argument("--optimizer", default="adam", choices=["sgd", "adam", "rmsprop", "lbfgs", "bfgs"],
@@ -189,10 +191,12 @@ def init_linear(lin, args):
             if b is not None:
                 b.uniform_(-bound, bound)
             return
+        if args.init_gain != 1.0 and not args.init.startswith("xavier"):
+            raise SystemExit(f"disk_experiment.py: --init-gain applies to the xavier inits, not --init {args.init}")
         if args.init == "xavier_uniform":
-            nn.init.xavier_uniform_(w)
+            nn.init.xavier_uniform_(w, gain=args.init_gain)
         elif args.init == "xavier_normal":
-            nn.init.xavier_normal_(w)
+            nn.init.xavier_normal_(w, gain=args.init_gain)
         elif args.init == "kaiming_uniform":
             nn.init.kaiming_uniform_(w)
         elif args.init == "kaiming_normal":
@@ -209,11 +213,12 @@ def init_linear(lin, args):
 def loss_and_targets(args, outputs_width):
     """The loss function of (outputs, batch labels) and how outputs become predicted classes."""
     if args.loss == "cross_entropy":
-        ce = nn.CrossEntropyLoss()
+        ce = nn.CrossEntropyLoss(reduction=args.reduction)
         if args.targets == "one-hot":
             return (lambda y, lab: ce(y, nn.functional.one_hot(lab, outputs_width).float())), "argmax"
         return (lambda y, lab: ce(y, lab)), "argmax"
-    base = {"mse": nn.MSELoss(), "l1": nn.L1Loss(), "bce": nn.BCELoss(), "bce_with_logits": nn.BCEWithLogitsLoss()}[args.loss]
+    base = {"mse": nn.MSELoss, "l1": nn.L1Loss, "bce": nn.BCELoss,
+            "bce_with_logits": nn.BCEWithLogitsLoss}[args.loss](reduction=args.reduction)
     if args.targets == "one-hot":
         return (lambda y, lab: base(y, nn.functional.one_hot(lab, outputs_width).float())), "argmax"
     if args.targets == "label":
