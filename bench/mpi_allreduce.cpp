@@ -40,11 +40,14 @@ int main(int argc, char** argv) {
   try {
     int64_t max_bytes = 64 << 20;
     double seconds = 0.1;  // per repetition
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
       std::string flag = argv[i];
+      if (i + 1 == argc || (flag != "--max-bytes" && flag != "--seconds")) {
+        throw ValueError("bench_mpi_allreduce: expected --max-bytes N or --seconds S, got '" + flag + "'" +
+                         (i + 1 == argc ? " without a value" : ""));
+      }
       if (flag == "--max-bytes") max_bytes = std::stoll(argv[i + 1]);
-      else if (flag == "--seconds") seconds = std::stod(argv[i + 1]);
-      else throw ValueError("bench_mpi_allreduce: unknown flag " + flag + " (--max-bytes N, --seconds S)");
+      if (flag == "--seconds") seconds = std::stod(argv[i + 1]);
     }
     // 8 B (two floats: a step's loss and count), then 16 B to max_bytes by factors of 4.
     std::vector<int64_t> sizes = {8};
