@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """The body of bench/compare.sh: runs each workload on both sides, alternating, and reports
-medians and ratios. Writes the table between the GENERATED markers of bench/RESULTS.md."""
+medians and ratios. Writes the table between the GENERATED markers of bench/RESULTS.md, and the
+MPI rows (minidl on 1 and 2 processes, no PyTorch side) between the MPI GENERATED markers;
+--mpi-only runs those alone."""
 import json
 import os
 import pathlib
@@ -21,6 +23,8 @@ REPS = 1 if QUICK else 3
 # or Haswell): the machine where OpenBLAS picked kernels older than the CPU, measured anywhere.
 BLAS_KERNEL = sys.argv[sys.argv.index("--blas-kernel") + 1] if "--blas-kernel" in sys.argv else None
 MARKER = f"EMULATED {BLAS_KERNEL}" if BLAS_KERNEL else "GENERATED"
+MPI_ONLY = "--mpi-only" in sys.argv
+ALLREDUCE_BENCH = ROOT / "build" / "bench" / "bench_mpi_allreduce"
 
 
 def env(threads):
@@ -221,9 +225,130 @@ def write_results(disk, images, inference, process, sequences=()):
               f"A default `minidl train` (configs/disk.toml): peak RSS {process['minidl_rss_mb']:.1f} MB, start-up to "
               f"the first epoch {process['minidl_startup_ms']:.1f} ms. For scale, `import torch` alone: "
               f"{process['torch_import_rss_mb']:.0f} MB and {process['torch_import_seconds']:.2f} s."]
+    write_block(MARKER, lines)
+
+
+# ---- MPI: minidl on 1 and 2 processes ---------------------------------------------------------
+
+def mpirun(ranks):
+    """mpirun as the tests run it (tests/dist/mpi_run.h): --oversubscribe, --allow-run-as-root as
+    root. --bind-to none: the processes float over the cores like minidl's threads do, rather than
+    each pinned to a core that another build may be using."""
+    cmd = ["mpirun", "--oversubscribe", "--bind-to", "none", "-n", str(ranks)]
+    if os.geteuid() == 0:
+        cmd.append("--allow-run-as-root")
+    return cmd
+
+
+def mpi_env(threads):
+    # Containers often forbid the cross-memory copy (CMA) of Open MPI's shared-memory transport.
+    return dict(env(threads), OMPI_MCA_btl_vader_single_copy_mechanism="none")
+
+
+def mpi_available():
+    return ALLREDUCE_BENCH.exists() and subprocess.run(["which", "mpirun"], capture_output=True).returncode == 0
+
+
+def allreduce_rows():
+    """dist::all_reduce of float32 tensors, 8 B to 64 MiB, 2 ranks: seconds per call (the median of
+    5 timed loops of about 0.1 s each) and bytes / second; the median over the repetitions."""
+    runs = []
+    for _ in range(REPS):
+        out = subprocess.run(mpirun(2) + [str(ALLREDUCE_BENCH), "--seconds", "0.1"], check=True, env=mpi_env(1),
+                             capture_output=True, text=True).stdout
+        runs.append([json.loads(line) for line in out.splitlines() if line.startswith("{")])
+    rows = []
+    for i, first in enumerate(runs[0]):
+        seconds = median([run[i]["seconds"] for run in runs])
+        rows.append(dict(bytes=first["bytes"], seconds=seconds, gbytes_per_second=first["bytes"] / seconds / 1e9))
+        print(f"all_reduce {first['bytes']:>9d} B on 2 ranks: {seconds * 1e6:9.1f} us, "
+              f"{rows[-1]['gbytes_per_second']:.3f} GB/s", flush=True)
+    return rows
+
+
+def mpi_train(config, ranks, threads):
+    """samples/s of one `minidl train` of the image benchmark (first 20,000 images), on `ranks`
+    processes of `threads` threads each (ranks 0: no mpirun at all)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp) / "run"
+        cmd = [str(MINIDL), "train", str(ROOT / "configs" / config), "--set", "data.train_limit=20000", "--set",
+               "data.test_limit=1000", "--threads", str(threads), "--quiet", "--out", str(out)]
+        subprocess.run((mpirun(ranks) if ranks else []) + cmd, check=True, env=mpi_env(threads),
+                       stdout=subprocess.DEVNULL)
+        return json.loads((out / "summary.json").read_text())["samples_per_second"]
+
+
+def mpi_image_rows():
+    """The MLP and LeNet of image_rows: one process of 1 and 2 threads, and mpirun -n 1 and -n 2 of
+    one thread each. Efficiency: 2 ranks' samples/s over twice one process's."""
+    rows = []
+    for model, config in (("mlp", "bench-fashion-mlp.toml"), ("lenet", "bench-fashion-lenet.toml")):
+        one, two_threads, rank1, rank2 = [], [], [], []
+        for _ in range(REPS):  # alternate, so the other builds' load hits every column alike
+            one.append(mpi_train(config, 0, 1))
+            two_threads.append(mpi_train(config, 0, 2))
+            rank1.append(mpi_train(config, 1, 1))
+            rank2.append(mpi_train(config, 2, 1))
+        row = dict(model=model, one=median(one), two_threads=median(two_threads), rank1=median(rank1),
+                   rank2=median(rank2), rank2_range=(min(rank2), max(rank2)))
+        rows.append(row)
+        print(f"fashion {model}: 1 process {row['one']:.0f} samples/s, 2 threads {row['two_threads']:.0f}, "
+              f"mpirun -n 1 {row['rank1']:.0f}, -n 2 {row['rank2']:.0f} (efficiency "
+              f"{row['rank2'] / (2 * row['one']):.2f}, x{row['rank2'] / row['two_threads']:.2f} of 2 threads)", flush=True)
+    return rows
+
+
+GRID_ARGS = ["grid", str(ROOT / "configs" / "report-003.toml"), "--set",
+             "optimizer.lr=[0.001,0.002,0.005,0.01,0.02,0.05]", "--set", "train.epochs=300", "--runs", "2", "--quiet"]
+
+
+def mpi_grid_row():
+    """Wall time of a 12-run grid (report-003's disk network, 6 learning rates x 2 seeds, 300 epochs)
+    in one process against mpirun -n 2, start-up and gathering included."""
+    one, two = [], []
+    for _ in range(REPS):
+        for ranks, store in ((0, one), (2, two)):
+            with tempfile.TemporaryDirectory() as tmp:
+                start = time.perf_counter()
+                subprocess.run((mpirun(ranks) if ranks else []) + [str(MINIDL), *GRID_ARGS, "--out", str(pathlib.Path(tmp) / "grid")],
+                               check=True, env=mpi_env(1), stdout=subprocess.DEVNULL)
+                store.append(time.perf_counter() - start)
+    row = dict(one=median(one), two=median(two))
+    print(f"grid of 12 runs: 1 process {row['one']:.2f} s, mpirun -n 2 {row['two']:.2f} s (x{row['one'] / row['two']:.2f})")
+    return row
+
+
+def write_mpi_results(allreduce, images, grid, load_before, load_after):
+    lines = [f"Measured {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {REPS} repetition(s), medians. "
+             f"Command: `bench/compare.sh{' --mpi-only' if MPI_ONLY else ''}{' --quick' if QUICK else ''}`. "
+             f"NOTE: the cores were shared with other builds (load average {load_before:.1f} before, "
+             f"{load_after:.1f} after), so the 2-process figures are noisy. `minidl info --system`:", "",
+             "```", system_facts(), "```", "",
+             "`dist::all_reduce` (float32 sum: an allgather, then a rank-order sum) on 2 processes of one machine "
+             "(`mpirun -n 2 build/bench/bench_mpi_allreduce`, Open MPI's shared-memory transport, "
+             "`btl_vader_single_copy_mechanism=none`). Bandwidth is the message's bytes over the time of one call.", "",
+             "| bytes | microseconds per call | GB/s |", "|---|---|---|"]
+    for r in allreduce:
+        lines.append(f"| {r['bytes']} | {r['seconds'] * 1e6:.1f} | {r['gbytes_per_second']:.3f} |")
+    lines += ["", "The Fashion-MNIST MLP and LeNet of the table above (first 20,000 images, one epoch, samples/s), "
+              "data-parallel under `mpirun -n 2 minidl train` (one thread per process) against one process of "
+              "1 and 2 threads. Efficiency: 2 processes' samples/s over twice one process's (1.00 = perfect scaling).",
+              "", "| network | 1 process, 1 thread | 1 process, 2 threads | mpirun -n 1 | mpirun -n 2 | efficiency | "
+              "2 processes / 2 threads | mpirun -n 2 range |", "|---|---|---|---|---|---|---|---|"]
+    for r in images:
+        lines.append(f"| {r['model']} | {r['one']:.0f} | {r['two_threads']:.0f} | {r['rank1']:.0f} | {r['rank2']:.0f} | "
+                     f"{r['rank2'] / (2 * r['one']):.2f} | {r['rank2'] / r['two_threads']:.2f} | "
+                     f"{r['rank2_range'][0]:.0f}-{r['rank2_range'][1]:.0f} |")
+    lines += ["", f"`minidl {' '.join(a if '/' not in a else 'configs/report-003.toml' for a in GRID_ARGS)}` "
+              f"(12 runs of report-003's disk network): {grid['one']:.2f} s in one process, {grid['two']:.2f} s "
+              f"under `mpirun -n 2` ({grid['one'] / grid['two']:.2f}x; wall time, mpirun's start-up included)."]
+    write_block("MPI GENERATED", lines)
+
+
+def write_block(marker, lines):
     path = ROOT / "bench" / "RESULTS.md"
     text = path.read_text() if path.exists() else "# Benchmark results\n"
-    begin, end = f"<!-- {MARKER} BEGIN -->", f"<!-- {MARKER} END -->"
+    begin, end = f"<!-- {marker} BEGIN -->", f"<!-- {marker} END -->"
     if begin not in text:
         text += f"\n{begin}\n{end}\n"
     block = begin + "\n" + "\n".join(lines) + "\n" + end
@@ -232,13 +357,29 @@ def write_results(disk, images, inference, process, sequences=()):
     print(f"wrote {path}")
 
 
+def mpi_main():
+    if not mpi_available():
+        print(f"MPI rows skipped: no {ALLREDUCE_BENCH} (a build without MPI) or no mpirun on PATH")
+        return
+    load_before = os.getloadavg()[0]
+    allreduce = allreduce_rows()
+    images = mpi_image_rows()
+    grid = mpi_grid_row()
+    write_mpi_results(allreduce, images, grid, load_before, os.getloadavg()[0])
+
+
 def main():
+    if MPI_ONLY:
+        mpi_main()
+        return
     disk = disk_rows()
     images = image_rows()
     sequences = sequence_rows()
     inference = inference_row()
     process = process_row()
     write_results(disk, images, inference, process, sequences)
+    if not BLAS_KERNEL:
+        mpi_main()
 
 
 if __name__ == "__main__":

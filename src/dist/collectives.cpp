@@ -1,6 +1,8 @@
 // The collectives over MPI_COMM_WORLD. Each public one first gathers every rank's dtype and shape
-// (one allgather of a few integers) so a mismatch is an error on every rank, never a hang; the
-// all-reduce is an allgather and a rank-order sum, so it gives the same bits on every rank.
+// (one allgather of a few integers) so a mismatch is an error on every rank, never a hang; a
+// tensor of up to 256 bytes (a step's loss and count, a stop flag) travels inside that same
+// message, so it costs one collective, not two. The all-reduce is an allgather and a rank-order
+// sum, so it gives the same bits on every rank.
 #include "minidl/dist/collectives.h"
 
 #include <array>
@@ -69,27 +71,52 @@ void check_dtype(const Tensor& x, const char* op) {
   }
 }
 
-// Every rank's signature; throws the same ValueError on every rank when one differs from rank 0's.
-void check_same_everywhere(const Tensor& x, const char* op) {
 #ifdef MINIDL_HAVE_MPI
-  if (single()) return;
-  Signature mine = signature_of(x);
-  std::vector<Signature> all(static_cast<size_t>(world_size()));
+// What each rank sends first: its signature, then its values when they fit in kInlineBytes (every
+// rank sends the same fixed size whatever its tensor, so this message can never mismatch).
+constexpr int64_t kInlineBytes = 256;
+struct Header {
+  Signature signature;
+  alignas(8) char values[kInlineBytes];
+};
+
+bool fits_inline(const Tensor& x) {
+  return x.numel() * static_cast<int64_t>(element_size(x.dtype())) <= kInlineBytes;
+}
+
+// Every rank's header, in rank order; throws the same ValueError on every rank when one rank's
+// signature differs from rank 0's. When x fits inline, the headers hold every rank's values and
+// the caller needs no second collective.
+std::vector<Header> gather_headers(const Tensor& x, const char* op) {
+  Header mine{};
+  mine.signature = signature_of(x);
+  if (fits_inline(x)) {
+    std::memcpy(mine.values, x.raw_data(), static_cast<size_t>(x.numel()) * element_size(x.dtype()));
+  }
+  std::vector<Header> all(static_cast<size_t>(world_size()));
   MPI_Request request;
-  detail::check_mpi(MPI_Iallgather(mine.data(), static_cast<int>(mine.size()), MPI_INT64_T, all.data(),
-                                   static_cast<int>(mine.size()), MPI_INT64_T, MPI_COMM_WORLD, &request),
+  detail::check_mpi(MPI_Iallgather(&mine, sizeof(Header), MPI_BYTE, all.data(), sizeof(Header), MPI_BYTE,
+                                   MPI_COMM_WORLD, &request),
                     op);
   detail::wait(request, op);
   for (size_t r = 1; r < all.size(); ++r) {
-    if (all[r] != all[0]) {
-      throw ValueError(std::string(op) + ": rank " + std::to_string(r) + " passed a tensor of " + describe(all[r]) +
-                       ", rank 0 one of " + describe(all[0]) + "; every rank must pass the same dtype and shape");
+    if (all[r].signature != all[0].signature) {
+      throw ValueError(std::string(op) + ": rank " + std::to_string(r) + " passed a tensor of " +
+                       describe(all[r].signature) + ", rank 0 one of " + describe(all[0].signature) +
+                       "; every rank must pass the same dtype and shape");
     }
   }
-#else
-  (void)x;
-  (void)op;
-#endif
+  return all;
+}
+
+// The values in `headers` as one (N, x.numel()) tensor; x fits inline.
+Tensor inline_values(const std::vector<Header>& headers, const Tensor& x) {
+  Tensor out = Tensor::empty({static_cast<int64_t>(headers.size()), x.numel()}, x.dtype());
+  size_t row_bytes = static_cast<size_t>(x.numel()) * element_size(x.dtype());
+  for (size_t r = 0; r < headers.size(); ++r) {
+    std::memcpy(static_cast<char*>(out.raw_data()) + r * row_bytes, headers[r].values, row_bytes);
+  }
+  return out;
 }
 
 // Adds the N rows of `gathered` (N, n) in rank order into `out` (n elements).
@@ -101,6 +128,7 @@ void sum_rows(const T* gathered, int64_t world, int64_t n, T* out) {
     for (int64_t i = 0; i < n; ++i) out[i] += row[i];
   }
 }
+#endif
 
 }  // namespace
 
@@ -156,28 +184,42 @@ void broadcast(Tensor& x, int root) {
                      std::to_string(world_size()));
   }
   if (single()) return;
-  check_same_everywhere(x, "dist::broadcast");
+#ifdef MINIDL_HAVE_MPI
+  std::vector<Header> headers = gather_headers(x, "dist::broadcast");
+  if (fits_inline(x)) {
+    std::memcpy(x.raw_data(), headers[static_cast<size_t>(root)].values,
+                static_cast<size_t>(x.numel()) * element_size(x.dtype()));
+    return;
+  }
   detail::broadcast_unchecked(x, root);
+#endif
 }
 
 void all_reduce(Tensor& x, ReduceOp op) {
   check_dtype(x, "dist::all_reduce");
   if (op == ReduceOp::mean && x.dtype() == kInt64) throw DtypeError("dist::all_reduce: mean of an int64 tensor");
   if (single()) return;
-  check_same_everywhere(x, "dist::all_reduce");
-  Tensor gathered = detail::all_gather_unchecked(x);
+#ifdef MINIDL_HAVE_MPI
+  std::vector<Header> headers = gather_headers(x, "dist::all_reduce");
+  Tensor gathered = fits_inline(x) ? inline_values(headers, x) : detail::all_gather_unchecked(x);
   int64_t world = world_size(), n = x.numel();
   if (x.dtype() == kFloat32) sum_rows(gathered.data<float>(), world, n, x.data<float>());
   if (x.dtype() == kFloat64) sum_rows(gathered.data<double>(), world, n, x.data<double>());
   if (x.dtype() == kInt64) sum_rows(gathered.data<int64_t>(), world, n, x.data<int64_t>());
   if (op == ReduceOp::mean) x.mul_(1.0 / static_cast<double>(world));
+#endif
 }
 
 Tensor all_gather(const Tensor& x) {
   check_dtype(x, "dist::all_gather");
-  check_same_everywhere(x, "dist::all_gather");
   std::vector<int64_t> dims{world_size()};
   for (int64_t d = 0; d < x.dim(); ++d) dims.push_back(x.size(d));
+#ifdef MINIDL_HAVE_MPI
+  if (!single()) {
+    std::vector<Header> headers = gather_headers(x, "dist::all_gather");
+    if (fits_inline(x)) return inline_values(headers, x).reshape(Shape(dims));
+  }
+#endif
   return detail::all_gather_unchecked(x).reshape(Shape(dims));
 }
 

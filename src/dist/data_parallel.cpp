@@ -13,13 +13,22 @@ namespace minidl::dist {
 
 namespace {
 
+constexpr uint64_t kFnvOffset = 1469598103934665603ull, kFnvPrime = 1099511628211ull;
+
 uint64_t fnv1a(const std::string& text) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = kFnvOffset;
   for (unsigned char c : text) {
     h ^= c;
-    h *= 1099511628211ull;
+    h *= kFnvPrime;
   }
   return h;
+}
+
+void mix(uint64_t& h, int64_t value) {
+  for (int byte = 0; byte < 8; ++byte) {
+    h ^= static_cast<uint64_t>(value) >> (8 * byte) & 0xff;
+    h *= kFnvPrime;
+  }
 }
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -57,6 +66,17 @@ std::string describe_setup(const nn::Module& module, const std::string& setup) {
   return text;
 }
 
+uint64_t layout_hash(const std::vector<Tensor>& params) {
+  uint64_t h = kFnvOffset;
+  mix(h, static_cast<int64_t>(params.size()));
+  for (const Tensor& p : params) {
+    mix(h, static_cast<int64_t>(p.dtype()));
+    mix(h, p.dim());
+    for (int64_t d = 0; d < p.dim(); ++d) mix(h, p.size(d));
+  }
+  return h;
+}
+
 void check_same_on_every_rank(const std::string& text, const std::string& what) {
   if (world_size() == 1) return;
   Tensor hash = Tensor::empty({1}, kInt64);
@@ -83,26 +103,33 @@ void check_same_on_every_rank(const std::string& text, const std::string& what) 
 }
 
 DataParallel::DataParallel(nn::Module& module, const std::string& setup, DataParallelOptions options)
-    : module_(module), options_(options) {
+    : module_(module), setup_(setup), options_(options) {
   if (options_.bucket_bytes < 1) {
     throw ValueError("DataParallel: bucket_bytes must be >= 1, got " + std::to_string(options_.bucket_bytes));
   }
-  check_same_on_every_rank(describe_setup(module_, setup), "DataParallel");
+  check_same_on_every_rank(describe_setup(module_, setup_), "DataParallel");
   {
     autograd::NoGradGuard no_grad;
     for (Tensor p : module_.parameters()) detail::broadcast_unchecked(p, 0);
   }
   broadcast_buffers();
-  // Buckets in parameters() order, a new one at a dtype change or when the next parameter would
-  // pass bucket_bytes (a parameter larger than that has a bucket of its own).
-  for (const Tensor& p : module_.parameters()) {
+  lay_out_buckets(module_.parameters());
+}
+
+// Buckets in parameters() order, a new one at a dtype change or when the next parameter would pass
+// bucket_bytes (a parameter larger than that has a bucket of its own).
+void DataParallel::lay_out_buckets(const std::vector<Tensor>& params) {
+  buckets_.clear();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Tensor& p = params[i];
     int64_t bytes = p.numel() * static_cast<int64_t>(element_size(p.dtype()));
     bool fits = !buckets_.empty() && buckets_.back().dtype == p.dtype() &&
                 (buckets_.back().numel * static_cast<int64_t>(element_size(p.dtype())) + bytes <= options_.bucket_bytes);
-    if (!fits) buckets_.push_back(Bucket{p.dtype(), {}, 0});
-    buckets_.back().params.push_back(p);
+    if (!fits) buckets_.push_back(Bucket{p.dtype(), i, i, 0});
+    buckets_.back().end = i + 1;
     buckets_.back().numel += p.numel();
   }
+  layout_ = layout_hash(params);
 }
 
 void DataParallel::broadcast_buffers() {
@@ -114,22 +141,39 @@ void DataParallel::broadcast_buffers() {
 int64_t DataParallel::average_gradients(int64_t local_count) {
   if (local_count < 0) throw ValueError("DataParallel::average_gradients: local_count must be >= 0, got " +
                                         std::to_string(local_count));
-  Tensor count = Tensor::empty({1}, kInt64);
-  count.data<int64_t>()[0] = local_count;
-  Tensor gathered_counts = detail::all_gather_unchecked(count);
-  std::vector<int64_t> counts(gathered_counts.data<int64_t>(), gathered_counts.data<int64_t>() + world_size());
+  // One small gather per step: every rank's count and parameter layout (see the header).
+  std::vector<Tensor> params = module_.parameters();
+  const uint64_t layout = layout_hash(params);
+  Tensor mine = Tensor::empty({2}, kInt64);
+  mine.data<int64_t>()[0] = local_count;
+  std::memcpy(mine.data<int64_t>() + 1, &layout, sizeof layout);
+  Tensor gathered = detail::all_gather_unchecked(mine);  // (N, 2)
+  const int64_t* rows = gathered.data<int64_t>();
+  std::vector<int64_t> counts;
   int64_t total = 0;
-  for (int64_t c : counts) total += c;
+  for (int r = 0; r < world_size(); ++r) {
+    counts.push_back(rows[2 * r]);
+    total += rows[2 * r];
+    if (rows[2 * r + 1] != rows[1]) {
+      // Every rank saw the same layouts, so every rank is here: the texts' gather matches up.
+      const std::string what = "DataParallel::average_gradients (the parameters changed since the start)";
+      check_same_on_every_rank(describe_setup(module_, setup_), what);
+      throw ValueError(what + ": rank " + std::to_string(r) + "'s parameters differ from rank 0's in dtype or shape; " +
+                       "every rank must train the same model");  // the texts agree but the hashes did not
+    }
+  }
   if (total == 0) throw ValueError("DataParallel::average_gradients: no rank had an example in this step");
   if (world_size() == 1) return total;  // the gradients are the global batch's already, bit for bit
+  if (layout != layout_) lay_out_buckets(params);  // every rank's changed alike
 
   autograd::NoGradGuard no_grad;
-  for (Bucket& bucket : buckets_) {
+  for (const Bucket& bucket : buckets_) {
     // Pack this rank's gradients (zeros where there is none or the rank had no example).
     Tensor flat = Tensor::empty({bucket.numel}, bucket.dtype);
     size_t esize = element_size(bucket.dtype);
     char* dst = static_cast<char*>(flat.raw_data());
-    for (const Tensor& p : bucket.params) {
+    for (size_t i = bucket.begin; i < bucket.end; ++i) {
+      const Tensor& p = params[i];
       size_t nbytes = static_cast<size_t>(p.numel()) * esize;
       Tensor g = p.grad();
       if (g.defined() && local_count > 0) {
@@ -139,12 +183,13 @@ int64_t DataParallel::average_gradients(int64_t local_count) {
       }
       dst += nbytes;
     }
-    Tensor gathered = detail::all_gather_unchecked(flat);
-    if (bucket.dtype == kFloat32) weighted_sum(gathered.data<float>(), counts, bucket.numel, total, flat.data<float>());
-    if (bucket.dtype == kFloat64) weighted_sum(gathered.data<double>(), counts, bucket.numel, total, flat.data<double>());
+    Tensor all = detail::all_gather_unchecked(flat);
+    if (bucket.dtype == kFloat32) weighted_sum(all.data<float>(), counts, bucket.numel, total, flat.data<float>());
+    if (bucket.dtype == kFloat64) weighted_sum(all.data<double>(), counts, bucket.numel, total, flat.data<double>());
     // Unpack into the gradients, making one where a parameter had none.
     const char* src = static_cast<const char*>(flat.raw_data());
-    for (Tensor& p : bucket.params) {
+    for (size_t i = bucket.begin; i < bucket.end; ++i) {
+      Tensor& p = params[i];
       size_t nbytes = static_cast<size_t>(p.numel()) * esize;
       Tensor g = p.grad();
       if (!g.defined()) {

@@ -2,7 +2,7 @@
 // by argv. Every rank checks its own results; a failure on any rank ends the job through
 // dist::abort with a message that starts with FAIL, and rank 0 prints PASS lines on success.
 //   mpi_worker equivalence disk64 1000 64 32 shard   net, examples, global batch, steps, loader
-//   mpi_worker collectives | ddp_golden | throw RANK | mismatch RANK | kill RANK | hang RANK
+//   mpi_worker collectives | ddp_golden | regrow | throw RANK | mismatch RANK | diverge RANK | kill RANK | hang RANK
 #include <signal.h>
 
 #include <cmath>
@@ -48,6 +48,18 @@ void collectives() {
     dist::broadcast(b, n - 1);
     for (double v : b.to_vector()) expect(v == 7.0, "broadcast from the last rank: got " + std::to_string(v));
   }
+  // Past 256 bytes the values leave the signature's message for a second collective: the same results.
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    Tensor x = full({10, 100}, r + 1.0, dtype);
+    dist::all_reduce(x);
+    for (double v : x.to_vector()) expect(v == n * (n + 1) / 2.0, "large all_reduce sum: got " + std::to_string(v));
+    Tensor g = dist::all_gather(full({100}, 10.0 * r, dtype));
+    expect(g.shape() == Shape({n, 100}), "large all_gather shape " + to_string(g.shape()));
+    for (int q = 0; q < n; ++q) expect(g.at({q, 99}) == 10.0 * q, "large all_gather row " + std::to_string(q));
+    Tensor b = full({100}, r == n - 1 ? 7.0 : -1.0, dtype);
+    dist::broadcast(b, n - 1);
+    for (double v : b.to_vector()) expect(v == 7.0, "large broadcast from the last rank: got " + std::to_string(v));
+  }
   Tensor counts = tensor(std::vector<int64_t>{r, 1});
   dist::all_reduce(counts);
   expect(counts.at({0}) == n * (n - 1) / 2 && counts.at({1}) == n, "all_reduce int64");
@@ -61,6 +73,15 @@ void collectives() {
       fail("all_reduce accepted a rank with another shape");
     } catch (const ValueError& e) {
       std::string expected = "rank " + std::to_string(n - 1) + " passed a tensor of float64 (4), rank 0 one of float64 (3)";
+      expect(std::string(e.what()).find(expected) != std::string::npos, std::string("the error says: ") + e.what());
+    }
+    // One rank's tensor fits in the signature's message and another's does not: still the error.
+    Tensor uneven = zeros({r == n - 1 ? 1000 : 3}, kFloat32);
+    try {
+      dist::all_reduce(uneven);
+      fail("all_reduce accepted a rank with a larger tensor");
+    } catch (const ValueError& e) {
+      std::string expected = "rank " + std::to_string(n - 1) + " passed a tensor of float32 (1000), rank 0 one of float32 (3)";
       expect(std::string(e.what()).find(expected) != std::string::npos, std::string("the error says: ") + e.what());
     }
   }
@@ -252,6 +273,46 @@ void ddp_golden() {
   if (r == 0) std::cout << "PASS " << line << "\n";
 }
 
+// ---- a layout that changes on every rank ------------------------------------------------------
+
+// Every rank adds the same layer after DataParallel laid out its buckets: the next step lays them
+// out anew, so the new layer's gradient is averaged too (the same bits on every rank, the mean of
+// the ranks' own gradients) rather than left as each rank's own.
+void regrow() {
+  int r = dist::rank(), world = dist::world_size();
+  Problem problem = make_problem("disk64", 200);
+  auto model = problem.model(100);
+  dist::DataParallel ddp(*model, "regrow", {.bucket_bytes = 4096});
+  data::DataLoader loader(problem.dataset, {.batch_size = 20, .shuffle = true, .num_replicas = world, .rank = r});
+  train(*model, loader, &ddp, 3);
+  Generator g(5);
+  model->push_back(nn::linear(2, 2, g));
+  model->to(kFloat64);
+  loader.start_epoch();
+  data::Batch batch = loader.batch(0);  // 10 rows on each of 2 ranks: equal shares
+  nn::CrossEntropyLoss loss_fn;
+  loss_fn((*model)(batch.inputs), batch.labels).backward();
+  Tensor own = model->parameters().back().grad().clone();
+  ddp.average_gradients(batch.size());
+  Tensor averaged = model->parameters().back().grad().detach();
+  Tensor owns = dist::all_gather(own), all = dist::all_gather(averaged);
+  std::vector<double> o = owns.to_vector(), a = all.to_vector();
+  const size_t n = static_cast<size_t>(averaged.numel());
+  bool ranks_differ = false;
+  for (size_t i = 0; i < n; ++i) {
+    double mean = 0;
+    for (int q = 0; q < world; ++q) mean += o[q * n + i] / world;
+    for (int q = 0; q < world; ++q) {
+      expect(a[q * n + i] == a[i], "rank " + std::to_string(q) + "'s averaged gradient differs from rank 0's");
+      ranks_differ = ranks_differ || o[q * n + i] != o[i];
+    }
+    expect(std::abs(a[i] - mean) <= 1e-12 * std::max(1.0, std::abs(mean)),
+           "the new layer's gradient is " + std::to_string(a[i]) + ", not the ranks' mean " + std::to_string(mean));
+  }
+  expect(ranks_differ, "the ranks' own gradients were equal: the check would say little");
+  if (r == 0) std::cout << "PASS regrow on " << world << " ranks\n";
+}
+
 // ---- failures --------------------------------------------------------------------------------
 
 void failing(const std::string& how, int bad_rank) {
@@ -268,6 +329,11 @@ void failing(const std::string& how, int bad_rank) {
     if (how == "throw") throw std::runtime_error("deliberate failure on rank " + std::to_string(r) + " at step 3");
     if (how == "kill") ::raise(SIGKILL);
     if (how == "hang") std::this_thread::sleep_for(std::chrono::seconds(200));  // alive, but silent
+    if (how == "diverge") {  // a layer more on this rank alone, after DataParallel checked the set-up
+      Generator g(5);
+      model->push_back(nn::linear(2, 2, g));
+      model->to(kFloat64);
+    }
   });
   if (r == 0) std::cout << "PASS the " << how << " scenario ran to the end\n";  // the test expects otherwise
 }
@@ -283,9 +349,12 @@ int main(int argc, char** argv) {
       collectives();
     } else if (args[0] == "ddp_golden") {
       ddp_golden();
+    } else if (args[0] == "regrow") {
+      regrow();
     } else if (args[0] == "equivalence" && args.size() == 6) {
       equivalence(args[1], std::stoll(args[2]), std::stoll(args[3]), std::stoll(args[4]), args[5]);
-    } else if ((args[0] == "throw" || args[0] == "mismatch" || args[0] == "kill" || args[0] == "hang") &&
+    } else if ((args[0] == "throw" || args[0] == "mismatch" || args[0] == "diverge" || args[0] == "kill" ||
+                args[0] == "hang") &&
                args.size() == 2) {
       failing(args[0], std::stoi(args[1]));
     } else {

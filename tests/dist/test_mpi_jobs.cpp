@@ -81,6 +81,26 @@ TEST(DistMpi, AMismatchedConfigIsAClearErrorNotAHang) {
       << r.describe();
 }
 
+// The set-up is compared in full once, at construction; later each step compares a hash of the
+// parameters' layout that travels with the sample counts. A rank whose model changes afterwards
+// still gets the error that names it and its first different line, not a hang or a torn buffer.
+TEST(DistMpi, AModelThatChangesOnOneRankIsAClearErrorNotAHang) {
+  SKIP_WITHOUT_MPI();
+  MpiResult r = run_mpi(3, {"diverge", "1"});
+  EXPECT_NE(r.code, 0) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr("DataParallel::average_gradients (the parameters changed since the start): rank 1's "
+                               "set-up differs from rank 0's at line 9: rank 0 has nothing (its set-up ends before), "
+                               "rank 1 has 'parameter 5.weight float64 (2, 2)'"))
+      << r.describe();
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("PASS"))) << r.describe();
+}
+
+// The same change on every rank is allowed: the buckets are laid out anew.
+TEST(DistMpi, AModelThatChangesOnEveryRankIsAveragedWhole) {
+  SKIP_WITHOUT_MPI();
+  expect_pass(run_mpi(2, {"regrow"}), "PASS regrow on 2 ranks");
+}
+
 TEST(DistMpi, ARankKilledBySigkillEndsTheJob) {
   SKIP_WITHOUT_MPI();
   MpiResult r = run_mpi(2, {"kill", "1"});

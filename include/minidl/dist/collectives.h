@@ -1,8 +1,9 @@
 // Collectives on tensors across the ranks of the job (dist/process_group.h), with PyTorch's names
 // (torch.distributed.broadcast, all_reduce, all_gather). float32, float64 and int64 tensors.
 // Every rank must call the same collectives in the same order with tensors of the same dtype and
-// shape; a rank that differs is found before any data moves, and every rank throws the same
-// ValueError naming it, instead of the job hanging or reading past a buffer.
+// shape; a rank that differs is found before any value is used, and every rank throws the same
+// ValueError naming it, instead of the job hanging or reading past a buffer. The check is one small
+// gather, which also carries the values of a tensor of up to 256 bytes (one collective in all).
 // Each waits at most dist::timeout() for the other ranks, then throws an Error naming the ranks
 // that never came. In a world of one (no MPI, or not initialised) each is the identity.
 #pragma once

@@ -35,6 +35,11 @@ class DataParallel {
   // without a gradient counts as zeros; after the call every parameter has one. In a world of one
   // it changes nothing. Returns sum_r n_r. Every rank must call it once per step, with the same
   // parameters; throws ValueError when the counts sum to 0.
+  // The set-up is compared in full only at construction. Each step, every rank's hash of its
+  // parameters' dtypes and shapes rides along with the counts (no collective of its own): when a
+  // rank's differs from rank 0's (a layer added on one rank), every rank throws the constructor's
+  // error, naming that rank and its first different line; when all changed alike, the buckets are
+  // laid out anew.
   int64_t average_gradients(int64_t local_count);
 
   // Copies rank 0's buffers (batch norm's running statistics) to every rank. PyTorch does it before
@@ -47,13 +52,20 @@ class DataParallel {
  private:
   struct Bucket {
     Dtype dtype;
-    std::vector<Tensor> params;  // same dtype, in parameters() order
+    size_t begin = 0, end = 0;  // parameters() [begin, end), all of this dtype
     int64_t numel = 0;
   };
+  void lay_out_buckets(const std::vector<Tensor>& params);
+
   nn::Module& module_;
+  std::string setup_;
   DataParallelOptions options_;
+  uint64_t layout_ = 0;  // layout_hash() of the parameters the buckets were laid out for
   std::vector<Bucket> buckets_;
 };
+
+// A hash of the parameters' count, dtypes and shapes, in order: what the buckets depend on.
+uint64_t layout_hash(const std::vector<Tensor>& params);
 
 // The set-up text DataParallel compares across ranks: `setup`, then one line per parameter and
 // buffer ("parameter 0.weight float64 (25, 2)").
