@@ -132,6 +132,70 @@ def losses():
     out["ce_index_f32_mean"] = loss_case(F.cross_entropy, logits.float(), labels, "mean", 7)
     out["ce_prob_f32_sum"] = loss_case(F.cross_entropy, logits.float(), soft.float(), "sum", 8)
     out["mse_f32_mean"] = loss_case(F.mse_loss, x.float(), y.float(), "mean", 9)
+    out.update(loss_options())
+    return out
+
+
+def option_case(fn, x, t, reduction, seed, target_grad=True, **kw):
+    """loss_case, with the keyword options (weight, ignore_index, ...) stored under "options"."""
+    case = loss_case(fn, x, t, reduction, seed, target_grad, **kw)
+    case["options"] = kw
+    return case
+
+
+def loss_options():
+    """Class weights, ignore_index and pos_weight (issue 15); keys end in the reduction."""
+    torch.manual_seed(101)
+    out = {}
+    n, c = 8, 4
+    logits = torch.randn(n, c) * 3
+    labels = torch.randint(0, c, (n,))
+    weight = torch.rand(c) + 0.5
+    ignored = labels.clone()
+    ignored[[1, 5]] = -100  # PyTorch's default ignore_index
+    with_ones = labels.clone()
+    with_ones[[0, 3]] = 1  # class 1 ignored below
+    soft = torch.softmax(torch.randn(n, c), dim=1)
+    seq = torch.randn(2, c, 5) * 2
+    seq_labels = torch.randint(0, c, (2, 5))
+    seq_labels[0, 2] = -1
+    x = torch.randn(n, 3) * 4
+    binary = (torch.rand(n, 3) > 0.5).double()
+    pos_weight = torch.rand(3) * 3 + 0.2
+    two = torch.randn(n, 2) * 3  # report 004: two outputs with one-hot targets
+    one_hot = F.one_hot(torch.randint(0, 2, (n,)), 2).double()
+    for r in ("none", "mean", "sum"):
+        seed = {"none": 31, "mean": 32, "sum": 33}[r]
+        out[f"ce_weight_{r}"] = option_case(F.cross_entropy, logits, labels, r, seed, weight=weight)
+        out[f"ce_ignore_{r}"] = option_case(F.cross_entropy, logits, ignored, r, seed, ignore_index=-100)
+        out[f"ce_weight_ignore_{r}"] = option_case(F.cross_entropy, logits, ignored, r, seed, weight=weight,
+                                                   ignore_index=-100)
+        out[f"ce_weight_ignore_smooth_{r}"] = option_case(F.cross_entropy, logits, with_ones, r, seed, weight=weight,
+                                                          ignore_index=1, label_smoothing=0.2)
+        out[f"ce_ignore_smooth_{r}"] = option_case(F.cross_entropy, logits, ignored, r, seed, ignore_index=-100,
+                                                   label_smoothing=0.2)
+        out[f"ce_prob_weight_{r}"] = option_case(F.cross_entropy, logits, soft, r, seed, weight=weight)
+        out[f"ce_prob_weight_smooth_{r}"] = option_case(F.cross_entropy, logits, soft, r, seed, weight=weight,
+                                                        label_smoothing=0.3)
+        out[f"ce_seq_weight_ignore_{r}"] = option_case(F.cross_entropy, seq, seq_labels, r, seed, weight=weight,
+                                                       ignore_index=-1)
+        out[f"nll_weight_{r}"] = option_case(F.nll_loss, torch.log_softmax(logits, 1), labels, r, seed, weight=weight)
+        out[f"nll_weight_ignore_{r}"] = option_case(F.nll_loss, torch.log_softmax(logits, 1), with_ones, r, seed,
+                                                    weight=weight, ignore_index=1)
+        out[f"bce_logits_pos_weight_{r}"] = option_case(F.binary_cross_entropy_with_logits, x, binary, r, seed,
+                                                        pos_weight=pos_weight)
+        out[f"bce_logits_onehot_{r}"] = option_case(F.binary_cross_entropy_with_logits, two, one_hot, r, seed)
+        out[f"bce_logits_onehot_pos_weight_{r}"] = option_case(F.binary_cross_entropy_with_logits, two, one_hot, r,
+                                                               seed, pos_weight=torch.tensor([1.0, 3.0]))
+    # Every target ignored: 'mean' is 0 / 0 = nan, as PyTorch.
+    out["ce_all_ignored_mean"] = option_case(F.cross_entropy, logits[:2], torch.tensor([-100, -100]), "mean", 34)
+    # float32
+    out["ce_weight_ignore_smooth_f32_mean"] = option_case(F.cross_entropy, logits.float(), with_ones, "mean", 35,
+                                                          weight=weight.float(), ignore_index=1, label_smoothing=0.2)
+    out["nll_weight_ignore_f32_sum"] = option_case(F.nll_loss, torch.log_softmax(logits, 1).float(), ignored, "sum",
+                                                   36, weight=weight.float())
+    out["bce_logits_pos_weight_f32_mean"] = option_case(F.binary_cross_entropy_with_logits, x.float(),
+                                                        binary.float(), "mean", 37, pos_weight=pos_weight.float())
     return out
 
 
