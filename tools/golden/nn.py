@@ -76,6 +76,16 @@ def modules():
     torch.nn.utils.clip_grad_value_(ps, 0.3)
     clip["value"] = [p.grad for p in ps]
     out["clip"] = clip
+
+    # GELU (exact erf and tanh approximation) and SiLU, float64 and float32 (issue 15).
+    torch.manual_seed(16)
+    v = torch.randn(4, 6) * 3
+    out["gelu"] = module_case(nn.GELU(), v, 17)
+    out["gelu_tanh"] = module_case(nn.GELU(approximate="tanh"), v, 18)
+    out["silu"] = module_case(nn.SiLU(), v, 19)
+    out["gelu_f32"] = module_case(nn.GELU(), v.float(), 20)
+    out["gelu_tanh_f32"] = module_case(nn.GELU(approximate="tanh"), v.float(), 21)
+    out["silu_f32"] = module_case(nn.SiLU(), v.float(), 22)
     return out
 
 
