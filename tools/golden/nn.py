@@ -86,6 +86,18 @@ def modules():
     out["gelu_f32"] = module_case(nn.GELU(), v.float(), 20)
     out["gelu_tanh_f32"] = module_case(nn.GELU(approximate="tanh"), v.float(), 21)
     out["silu_f32"] = module_case(nn.SiLU(), v.float(), 22)
+
+    # load_state_dict casts another dtype (issue 15): float64 values (not float32-representable)
+    # into a float32 Linear, and float32 values into a float64 one.
+    torch.manual_seed(23)
+    state64 = {"weight": torch.randn(4, 3) / 3, "bias": torch.randn(4) / 3}
+    into32 = nn.Linear(3, 4).float()
+    into32.load_state_dict(state64)
+    state32 = {k: torch.randn(v.shape, dtype=torch.float32) for k, v in state64.items()}
+    into64 = nn.Linear(3, 4).double()
+    into64.load_state_dict(state32)
+    out["load_cast"] = {"state64": state64, "loaded32": dict(into32.state_dict()),
+                        "state32": state32, "loaded64": dict(into64.state_dict())}
     return out
 
 
