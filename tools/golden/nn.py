@@ -285,6 +285,9 @@ def init_stats():
     out["kaiming_uniform_a_sqrt5"] = fill(lambda w: nn.init.kaiming_uniform_(w, a=math.sqrt(5)))
     out["normal"] = fill(lambda w: nn.init.normal_(w, 0.5, 2.0))
     out["uniform"] = fill(lambda w: nn.init.uniform_(w, -2.0, 3.0))
+    # An init gain (issue 15): report 001's std 2 / sqrt(fan_in + fan_out) is xavier_normal_ with gain sqrt(2).
+    out["xavier_normal_gain_sqrt2"] = fill(lambda w: nn.init.xavier_normal_(w, gain=math.sqrt(2)))
+    out["xavier_uniform_gain_0.5"] = fill(lambda w: nn.init.xavier_uniform_(w, gain=0.5))
     out["gains"] = {k: nn.init.calculate_gain(k) for k in ("linear", "sigmoid", "tanh", "relu", "selu")}
     out["gains"]["leaky_relu_0.2"] = nn.init.calculate_gain("leaky_relu", 0.2)
     return out
