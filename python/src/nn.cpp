@@ -399,14 +399,18 @@ void bind_nn(py::module_& m, py::module_& nn) {
   F.def("binary_cross_entropy", [](const Tensor& i, const Tensor& t, const std::string& r) {
     return binary_cross_entropy(i, t, to_reduction(r));
   }, "input"_a, "target"_a, "reduction"_a = "mean");
-  F.def("binary_cross_entropy_with_logits", [](const Tensor& i, const Tensor& t, const std::string& r) {
-    return binary_cross_entropy_with_logits(i, t, to_reduction(r));
-  }, "input"_a, "target"_a, "reduction"_a = "mean");
-  F.def("cross_entropy", [](const Tensor& i, const Tensor& t, const std::string& r, double ls) {
-    return cross_entropy(i, t, to_reduction(r), ls);
-  }, "input"_a, "target"_a, "reduction"_a = "mean", "label_smoothing"_a = 0.0);
-  F.def("nll_loss", [](const Tensor& i, const Tensor& t, const std::string& r) { return nll_loss(i, t, to_reduction(r)); },
-        "input"_a, "target"_a, "reduction"_a = "mean");
+  F.def("binary_cross_entropy_with_logits", [](const Tensor& i, const Tensor& t, const std::string& r, std::optional<Tensor> pw) {
+    return binary_cross_entropy_with_logits(i, t, {.reduction = to_reduction(r), .pos_weight = pw.value_or(Tensor())});
+  }, "input"_a, "target"_a, "reduction"_a = "mean", py::kw_only(), "pos_weight"_a = py::none());
+  F.def("cross_entropy", [](const Tensor& i, const Tensor& t, const std::string& r, double ls, std::optional<Tensor> w,
+                            int64_t ignore_index) {
+    return cross_entropy(i, t, {.reduction = to_reduction(r), .weight = w.value_or(Tensor()), .ignore_index = ignore_index,
+                                .label_smoothing = ls});
+  }, "input"_a, "target"_a, "reduction"_a = "mean", "label_smoothing"_a = 0.0, py::kw_only(), "weight"_a = py::none(),
+     "ignore_index"_a = -100);
+  F.def("nll_loss", [](const Tensor& i, const Tensor& t, const std::string& r, std::optional<Tensor> w, int64_t ignore_index) {
+    return nll_loss(i, t, {.reduction = to_reduction(r), .weight = w.value_or(Tensor()), .ignore_index = ignore_index});
+  }, "input"_a, "target"_a, "reduction"_a = "mean", py::kw_only(), "weight"_a = py::none(), "ignore_index"_a = -100);
 
   // ---- nn.init ----
   py::module_ init = nn.def_submodule("init", "In-place initialisers (PyTorch's torch.nn.init), with an optional generator.");

@@ -124,3 +124,18 @@ def test_clip_grad_and_summary():
     assert norm == pytest.approx(1.0, rel=1e-4)
     text = nn.summary(nn.Sequential(m, nn.ReLU()), (5, 3))
     assert "Total params: 8" in text
+
+
+def test_loss_options_take_pytorch_keywords():
+    x = minidl.tensor([[0.5, -1.0], [2.0, 0.0]])
+    labels = minidl.tensor([0, 1])
+    rows = F.cross_entropy(x, labels, reduction="none").tolist()
+    w = minidl.tensor([1.0, 3.0])
+    assert F.cross_entropy(x, labels, weight=w).item() == pytest.approx((rows[0] + 3 * rows[1]) / 4, rel=1e-6)
+    assert F.cross_entropy(x, minidl.tensor([0, -100])).item() == pytest.approx(rows[0], rel=1e-6)
+    assert F.nll_loss(F.log_softmax(x, dim=1), minidl.tensor([0, 1]), weight=w, ignore_index=0).item() == \
+        pytest.approx(rows[1], rel=1e-6)
+    y = minidl.tensor([[1.0, 0.0], [0.0, 1.0]])
+    plain = F.binary_cross_entropy_with_logits(x, y).item()
+    assert F.binary_cross_entropy_with_logits(x, y, pos_weight=minidl.tensor([1.0, 1.0])).item() == pytest.approx(plain)
+    assert F.binary_cross_entropy_with_logits(x, y, pos_weight=minidl.tensor([2.0, 2.0])).item() > plain

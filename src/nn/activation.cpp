@@ -43,4 +43,13 @@ std::shared_ptr<ShiftedTanh> shifted_tanh() { return std::make_shared<ShiftedTan
 std::shared_ptr<Softmax> softmax(int64_t dim) { return std::make_shared<Softmax>(dim); }
 std::shared_ptr<LogSoftmax> log_softmax(int64_t dim) { return std::make_shared<LogSoftmax>(dim); }
 
+GELU::GELU(const std::string& approximate) {
+  if (approximate != "none" && approximate != "tanh") {
+    throw ValueError("GELU: approximate must be 'none' or 'tanh', got '" + approximate + "'");
+  }
+  approximate_ = approximate == "tanh" ? GeluApproximate::tanh : GeluApproximate::none;
+}
+std::shared_ptr<GELU> gelu(GeluApproximate approximate) { return std::make_shared<GELU>(approximate); }
+std::shared_ptr<SiLU> silu() { return std::make_shared<SiLU>(); }
+
 }  // namespace minidl::nn

@@ -25,6 +25,12 @@ Linear::Linear(int64_t in_features, int64_t out_features, const LinearOptions& o
     if (std && !(*std >= 0)) throw ValueError("Linear: weight_std and bias_std must be >= 0, got " + std::to_string(*std));
   }
   if (options.bias_std && !options.bias) throw ValueError("Linear: bias_std given but bias=false");
+  if (!std::isfinite(options.gain)) throw ValueError("Linear: gain must be finite, got " + std::to_string(options.gain));
+  if (options.gain != 1.0 && options.init != Init::xavier_uniform && options.init != Init::xavier_normal) {
+    // PyTorch's xavier_* take a gain; kaiming_* derive theirs from the nonlinearity, the others have none.
+    throw ValueError("Linear: gain " + detail::format_double(options.gain) +
+                     " applies to Init::xavier_uniform and Init::xavier_normal only");
+  }
 
   Generator own(options.seed);
   Generator& gen = options.generator ? *options.generator : own;

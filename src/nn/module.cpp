@@ -226,9 +226,6 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
     } else if (src->shape() != x.shape()) {
       mismatched.push_back("shape mismatch for " + key + ": the state dict has " + to_string(src->shape()) +
                            ", the model has " + to_string(x.shape()));
-    } else if (src->dtype() != x.dtype()) {
-      mismatched.push_back("dtype mismatch for " + key + ": the state dict has " + to_string(src->dtype()) +
-                           ", the model has " + to_string(x.dtype()) + " (convert with model.to(dtype) first)");
     }
   }
   for (const auto& entry : state) {
@@ -256,7 +253,7 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
   }
   autograd::NoGradGuard no_grad;
   for (auto& [key, x] : expected) {
-    if (const Tensor* src = state.find(key)) x.copy_(*src);
+    if (const Tensor* src = state.find(key)) x.copy_(src->dtype() == x.dtype() ? *src : src->to(x.dtype()));  // cast as PyTorch
   }
 }
 

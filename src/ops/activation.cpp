@@ -136,4 +136,50 @@ Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim) {
 Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl<false>("softmax", x, dim); }
 Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl<true>("log_softmax", x, dim); }
 
+// ---- GELU and SiLU: forward and backward from x (one elementwise loop each) --------------------
+
+std::string to_string(GeluApproximate approximate) { return approximate == GeluApproximate::tanh ? "tanh" : "none"; }
+
+// none: y = 0.5 x (1 + erf(x / sqrt 2)), dy/dx = Phi(x) + x phi(x).
+// tanh: y = 0.5 x (1 + t), t = tanh(u), u = sqrt(2/pi) (x + 0.044715 x^3);
+//       dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2)  (PyTorch's GeluBackward)
+namespace {
+constexpr double kSqrt1_2 = 0.70710678118654752440, kBeta = 0.79788456080286535588, kKappa = 0.044715;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1 / sqrt(2 pi)
+}  // namespace
+
+Tensor gelu(const Tensor& x, GeluApproximate approximate) {
+  const bool tanh_form = approximate == GeluApproximate::tanh;
+  Tensor y = map("gelu", x, [tanh_form](auto v) {
+    using T = decltype(v);
+    if (tanh_form) return T(0.5) * v * (T(1) + std::tanh(T(kBeta) * (v + T(kKappa) * v * v * v)));
+    return T(0.5) * v * (T(1) + std::erf(v * T(kSqrt1_2)));
+  });
+  return autograd::record("gelu", y, {x}, [x, tanh_form](const Tensor& dy) {
+    return Grads{zip("gelu_backward", dy, x, [tanh_form](auto g, auto v) {
+      using T = decltype(v);
+      if (tanh_form) {
+        T t = std::tanh(T(kBeta) * (v + T(kKappa) * v * v * v));
+        return g * (T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * T(kBeta) * (T(1) + T(3 * kKappa) * v * v));
+      }
+      return g * (T(0.5) * (T(1) + std::erf(v * T(kSqrt1_2))) + v * T(kInvSqrt2Pi) * std::exp(T(-0.5) * v * v));
+    })};
+  });
+}
+
+// y = x s, s = sigmoid(x); dy/dx = s (1 + x (1 - s)).
+Tensor silu(const Tensor& x) {
+  Tensor y = map("silu", x, [](auto v) {
+    using T = decltype(v);
+    return v / (T(1) + std::exp(-v));
+  });
+  return autograd::record("silu", y, {x}, [x](const Tensor& dy) {
+    return Grads{zip("silu_backward", dy, x, [](auto g, auto v) {
+      using T = decltype(v);
+      T s = T(1) / (T(1) + std::exp(-v));
+      return g * s * (T(1) + v * (T(1) - s));
+    })};
+  });
+}
+
 }  // namespace minidl

@@ -65,3 +65,35 @@ TEST(Activation, KeepShapeAndHaveNoParameters) {
   EXPECT_EQ(nn::Flatten()(x).shape(), (Shape{2, 12}));
   EXPECT_TRUE(nn::Identity()(x).is_same(x));
 }
+
+// ---- GELU and SiLU (issue 15) ---------------------------------------------------------------------
+
+TEST(Activation, GeluAndSiluMatchPyTorch) {
+  nn::GELU exact, approx(GeluApproximate::tanh);
+  nn::SiLU silu;
+  for (std::string suffix : {"", "_f32"}) {
+    mt::expect_module_matches_golden(exact, "gelu" + suffix);
+    mt::expect_module_matches_golden(approx, "gelu_tanh" + suffix);
+    mt::expect_module_matches_golden(silu, "silu" + suffix);
+  }
+}
+
+TEST(Activation, GeluAndSiluGradientsMatchFiniteDifferences) {
+  Generator gen(4);
+  Tensor x = randn({3, 4}, gen, kFloat64) * 2.0;
+  for (auto m : std::vector<std::shared_ptr<nn::Module>>{nn::gelu(), nn::gelu(GeluApproximate::tanh), nn::silu()}) {
+    SCOPED_TRACE(m->repr());
+    mt::expect_module_gradients_match(*m, x);
+    EXPECT_TRUE(m->parameters().empty());
+    EXPECT_EQ((*m)(zeros({2, 3, 4})).shape(), (Shape{2, 3, 4}));
+  }
+}
+
+TEST(Activation, GeluAndSiluReprsAndOptions) {
+  EXPECT_EQ(nn::GELU().repr(), "GELU(approximate='none')");  // PyTorch's repr
+  EXPECT_EQ(nn::GELU("tanh").repr(), "GELU(approximate='tanh')");
+  EXPECT_EQ(nn::GELU("tanh").approximate(), GeluApproximate::tanh);
+  EXPECT_EQ(nn::SiLU().repr(), "SiLU()");
+  EXPECT_THAT(mt::error_of<ValueError>([] { nn::GELU("erf"); }),
+              ::testing::HasSubstr("GELU: approximate must be 'none' or 'tanh', got 'erf'"));
+}

@@ -115,3 +115,27 @@ TEST(Init, IsNotRecordedAndKeepsTheHandle) {
   EXPECT_TRUE(w.is_leaf());
   EXPECT_NE(w.to_vector(), std::vector<double>(16, 0.0));
 }
+
+// An init gain (issue 15): report 001's Glorot std 2 / sqrt(fan_in + fan_out) is xavier_normal_
+// with gain sqrt(2), through init:: and through LinearOptions::gain.
+TEST(Init, XavierGainMatchesPyTorch) {
+  Generator gen(2);
+  expect_like_pytorch(init::xavier_normal_(big(), gen, std::sqrt(2.0)), "xavier_normal_gain_sqrt2", false);
+  expect_like_pytorch(init::xavier_uniform_(big(), gen, 0.5), "xavier_uniform_gain_0.5", true);
+  nn::Linear normal(300, 400, nn::LinearOptions{.init = nn::Init::xavier_normal, .gain = std::sqrt(2.0), .generator = &gen});
+  expect_like_pytorch(normal.weight(), "xavier_normal_gain_sqrt2", false);
+  nn::Linear uniform(300, 400, nn::LinearOptions{.init = nn::Init::xavier_uniform, .gain = 0.5, .generator = &gen});
+  expect_like_pytorch(uniform.weight(), "xavier_uniform_gain_0.5", true);
+  EXPECT_EQ(uniform.bias().to_vector(), std::vector<double>(400, 0.0));
+}
+
+TEST(Init, GainOfAnotherInitIsAnError) {
+  EXPECT_THAT(error_of<ValueError>([] { nn::Linear(3, 4, nn::LinearOptions{.init = nn::Init::kaiming_normal, .gain = 2}); }),
+              HasSubstr("Linear: gain 2.0 applies to Init::xavier_uniform and Init::xavier_normal only"));
+  EXPECT_THAT(error_of<ValueError>([] { nn::Linear(3, 4, nn::LinearOptions{.gain = 1.5}); }), HasSubstr("gain 1.5"));
+  EXPECT_THAT(error_of<ValueError>([] {
+                nn::Linear(3, 4, nn::LinearOptions{.init = nn::Init::xavier_normal, .gain = INFINITY});
+              }),
+              HasSubstr("Linear: gain must be finite"));
+  EXPECT_NO_THROW(nn::Linear(3, 4, nn::LinearOptions{.init = nn::Init::kaiming_normal, .gain = 1.0}));
+}

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "minidl/minidl.h"
+#include "support/golden.h"
 #include "support/gradcheck.h"
 
 namespace minidl {
@@ -56,6 +58,49 @@ TEST(Activation, DerivativesAtZeroMatchPyTorch) {
   Tensor y = zeros({1}, kFloat64).requires_grad_();
   sum(leaky_relu(y, 0.1)).backward();
   EXPECT_EQ(y.grad().item(), 0.1);
+}
+
+// GELU (both approximations) and SiLU: PyTorch's values and input gradients (nn_modules.json, the
+// inputs spread over [-9, 9]), in float64 and float32, and float64 gradchecks.
+TEST(Activation, GeluAndSiluMatchPyTorch) {
+  testing::Golden g("nn_modules.json");
+  auto gelu_tanh = [](const Tensor& x) { return gelu(x, GeluApproximate::tanh); };
+  std::vector<std::pair<std::string, std::function<Tensor(const Tensor&)>>> cases{
+      {"gelu", [](const Tensor& x) { return gelu(x); }}, {"gelu_tanh", gelu_tanh}, {"silu", silu}};
+  for (const auto& [name, f] : cases) {
+    for (std::string key : {name, name + "_f32"}) {
+      SCOPED_TRACE(key);
+      Tensor x = g.tensor(key + "/x").requires_grad_();
+      Tensor y = f(x);
+      EXPECT_TRUE(testing::matches_golden(y, g.tensor(key + "/y")));
+      y.backward(g.tensor(key + "/dy"));
+      EXPECT_TRUE(testing::matches_golden(x.grad(), g.tensor(key + "/dx")));
+    }
+  }
+}
+
+TEST(Activation, GeluAndSiluGradientsMatchFiniteDifferences) {
+  Generator gen(3);
+  Tensor x = randn({4, 5}, gen, kFloat64) * 3.0;
+  expect_gradients_match([](const Inputs& in) { return gelu(in[0]); }, {x});
+  expect_gradients_match([](const Inputs& in) { return gelu(in[0], GeluApproximate::tanh); }, {x});
+  expect_gradients_match([](const Inputs& in) { return silu(in[0]); }, {x});
+}
+
+TEST(Activation, GeluAndSiluValuesAndLimits) {
+  Tensor x = tensor({-1000.0, -1.0, 0.0, 1.0, 1000.0}, {}, kFloat64);
+  std::vector<double> exact = gelu(x).to_vector(), approx = gelu(x, GeluApproximate::tanh).to_vector();
+  std::vector<double> swish = silu(x).to_vector();
+  EXPECT_NEAR(exact[3], 0.8413447460685429, 1e-15);  // Phi(1)
+  EXPECT_NEAR(approx[3], 0.8411919906082768, 1e-15);
+  EXPECT_NEAR(swish[3], 1 / (1 + std::exp(-1.0)), 1e-15);
+  for (const auto& v : {exact, approx, swish}) {
+    EXPECT_EQ(v[0], 0.0);  // no nan from inf * 0
+    EXPECT_EQ(v[2], 0.0);
+    EXPECT_EQ(v[4], 1000.0);
+  }
+  EXPECT_EQ(to_string(GeluApproximate::none), "none");
+  EXPECT_EQ(to_string(GeluApproximate::tanh), "tanh");
 }
 
 }  // namespace

@@ -76,6 +76,28 @@ def modules():
     torch.nn.utils.clip_grad_value_(ps, 0.3)
     clip["value"] = [p.grad for p in ps]
     out["clip"] = clip
+
+    # GELU (exact erf and tanh approximation) and SiLU, float64 and float32 (issue 15).
+    torch.manual_seed(16)
+    v = torch.randn(4, 6) * 3
+    out["gelu"] = module_case(nn.GELU(), v, 17)
+    out["gelu_tanh"] = module_case(nn.GELU(approximate="tanh"), v, 18)
+    out["silu"] = module_case(nn.SiLU(), v, 19)
+    out["gelu_f32"] = module_case(nn.GELU(), v.float(), 20)
+    out["gelu_tanh_f32"] = module_case(nn.GELU(approximate="tanh"), v.float(), 21)
+    out["silu_f32"] = module_case(nn.SiLU(), v.float(), 22)
+
+    # load_state_dict casts another dtype (issue 15): float64 values (not float32-representable)
+    # into a float32 Linear, and float32 values into a float64 one.
+    torch.manual_seed(23)
+    state64 = {"weight": torch.randn(4, 3) / 3, "bias": torch.randn(4) / 3}
+    into32 = nn.Linear(3, 4).float()
+    into32.load_state_dict(state64)
+    state32 = {k: torch.randn(v.shape, dtype=torch.float32) for k, v in state64.items()}
+    into64 = nn.Linear(3, 4).double()
+    into64.load_state_dict(state32)
+    out["load_cast"] = {"state64": state64, "loaded32": dict(into32.state_dict()),
+                        "state32": state32, "loaded64": dict(into64.state_dict())}
     return out
 
 
@@ -132,6 +154,70 @@ def losses():
     out["ce_index_f32_mean"] = loss_case(F.cross_entropy, logits.float(), labels, "mean", 7)
     out["ce_prob_f32_sum"] = loss_case(F.cross_entropy, logits.float(), soft.float(), "sum", 8)
     out["mse_f32_mean"] = loss_case(F.mse_loss, x.float(), y.float(), "mean", 9)
+    out.update(loss_options())
+    return out
+
+
+def option_case(fn, x, t, reduction, seed, target_grad=True, **kw):
+    """loss_case, with the keyword options (weight, ignore_index, ...) stored under "options"."""
+    case = loss_case(fn, x, t, reduction, seed, target_grad, **kw)
+    case["options"] = kw
+    return case
+
+
+def loss_options():
+    """Class weights, ignore_index and pos_weight (issue 15); keys end in the reduction."""
+    torch.manual_seed(101)
+    out = {}
+    n, c = 8, 4
+    logits = torch.randn(n, c) * 3
+    labels = torch.randint(0, c, (n,))
+    weight = torch.rand(c) + 0.5
+    ignored = labels.clone()
+    ignored[[1, 5]] = -100  # PyTorch's default ignore_index
+    with_ones = labels.clone()
+    with_ones[[0, 3]] = 1  # class 1 ignored below
+    soft = torch.softmax(torch.randn(n, c), dim=1)
+    seq = torch.randn(2, c, 5) * 2
+    seq_labels = torch.randint(0, c, (2, 5))
+    seq_labels[0, 2] = -1
+    x = torch.randn(n, 3) * 4
+    binary = (torch.rand(n, 3) > 0.5).double()
+    pos_weight = torch.rand(3) * 3 + 0.2
+    two = torch.randn(n, 2) * 3  # report 004: two outputs with one-hot targets
+    one_hot = F.one_hot(torch.randint(0, 2, (n,)), 2).double()
+    for r in ("none", "mean", "sum"):
+        seed = {"none": 31, "mean": 32, "sum": 33}[r]
+        out[f"ce_weight_{r}"] = option_case(F.cross_entropy, logits, labels, r, seed, weight=weight)
+        out[f"ce_ignore_{r}"] = option_case(F.cross_entropy, logits, ignored, r, seed, ignore_index=-100)
+        out[f"ce_weight_ignore_{r}"] = option_case(F.cross_entropy, logits, ignored, r, seed, weight=weight,
+                                                   ignore_index=-100)
+        out[f"ce_weight_ignore_smooth_{r}"] = option_case(F.cross_entropy, logits, with_ones, r, seed, weight=weight,
+                                                          ignore_index=1, label_smoothing=0.2)
+        out[f"ce_ignore_smooth_{r}"] = option_case(F.cross_entropy, logits, ignored, r, seed, ignore_index=-100,
+                                                   label_smoothing=0.2)
+        out[f"ce_prob_weight_{r}"] = option_case(F.cross_entropy, logits, soft, r, seed, weight=weight)
+        out[f"ce_prob_weight_smooth_{r}"] = option_case(F.cross_entropy, logits, soft, r, seed, weight=weight,
+                                                        label_smoothing=0.3)
+        out[f"ce_seq_weight_ignore_{r}"] = option_case(F.cross_entropy, seq, seq_labels, r, seed, weight=weight,
+                                                       ignore_index=-1)
+        out[f"nll_weight_{r}"] = option_case(F.nll_loss, torch.log_softmax(logits, 1), labels, r, seed, weight=weight)
+        out[f"nll_weight_ignore_{r}"] = option_case(F.nll_loss, torch.log_softmax(logits, 1), with_ones, r, seed,
+                                                    weight=weight, ignore_index=1)
+        out[f"bce_logits_pos_weight_{r}"] = option_case(F.binary_cross_entropy_with_logits, x, binary, r, seed,
+                                                        pos_weight=pos_weight)
+        out[f"bce_logits_onehot_{r}"] = option_case(F.binary_cross_entropy_with_logits, two, one_hot, r, seed)
+        out[f"bce_logits_onehot_pos_weight_{r}"] = option_case(F.binary_cross_entropy_with_logits, two, one_hot, r,
+                                                               seed, pos_weight=torch.tensor([1.0, 3.0]))
+    # Every target ignored: 'mean' is 0 / 0 = nan, as PyTorch.
+    out["ce_all_ignored_mean"] = option_case(F.cross_entropy, logits[:2], torch.tensor([-100, -100]), "mean", 34)
+    # float32
+    out["ce_weight_ignore_smooth_f32_mean"] = option_case(F.cross_entropy, logits.float(), with_ones, "mean", 35,
+                                                          weight=weight.float(), ignore_index=1, label_smoothing=0.2)
+    out["nll_weight_ignore_f32_sum"] = option_case(F.nll_loss, torch.log_softmax(logits, 1).float(), ignored, "sum",
+                                                   36, weight=weight.float())
+    out["bce_logits_pos_weight_f32_mean"] = option_case(F.binary_cross_entropy_with_logits, x.float(),
+                                                        binary.float(), "mean", 37, pos_weight=pos_weight.float())
     return out
 
 
@@ -199,6 +285,9 @@ def init_stats():
     out["kaiming_uniform_a_sqrt5"] = fill(lambda w: nn.init.kaiming_uniform_(w, a=math.sqrt(5)))
     out["normal"] = fill(lambda w: nn.init.normal_(w, 0.5, 2.0))
     out["uniform"] = fill(lambda w: nn.init.uniform_(w, -2.0, 3.0))
+    # An init gain (issue 15): report 001's std 2 / sqrt(fan_in + fan_out) is xavier_normal_ with gain sqrt(2).
+    out["xavier_normal_gain_sqrt2"] = fill(lambda w: nn.init.xavier_normal_(w, gain=math.sqrt(2)))
+    out["xavier_uniform_gain_0.5"] = fill(lambda w: nn.init.xavier_uniform_(w, gain=0.5))
     out["gains"] = {k: nn.init.calculate_gain(k) for k in ("linear", "sigmoid", "tanh", "relu", "selu")}
     out["gains"]["leaky_relu_0.2"] = nn.init.calculate_gain("leaky_relu", 0.2)
     return out

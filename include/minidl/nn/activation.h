@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "minidl/nn/module.h"
+#include "minidl/ops/activation.h"
 
 namespace minidl::nn {
 
@@ -84,5 +85,29 @@ std::shared_ptr<Sigmoid> sigmoid();
 std::shared_ptr<ShiftedTanh> shifted_tanh();
 std::shared_ptr<Softmax> softmax(int64_t dim);
 std::shared_ptr<LogSoftmax> log_softmax(int64_t dim);
+
+// GELU: x Phi(x), exact (approximate = none) or with PyTorch's tanh approximation.
+class GELU : public Module {
+ public:
+  explicit GELU(GeluApproximate approximate = GeluApproximate::none) : approximate_(approximate) {}
+  explicit GELU(const std::string& approximate);  // "none" or "tanh", PyTorch's strings
+  Tensor forward(const Tensor& x) override { return minidl::gelu(x, approximate_); }
+  std::string type_name() const override { return "GELU"; }
+  std::string extra_repr() const override { return "approximate='" + to_string(approximate_) + "'"; }  // PyTorch's
+  GeluApproximate approximate() const { return approximate_; }
+
+ private:
+  GeluApproximate approximate_;
+};
+
+// SiLU (swish): x sigmoid(x).
+class SiLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return minidl::silu(x); }
+  std::string type_name() const override { return "SiLU"; }
+};
+
+std::shared_ptr<GELU> gelu(GeluApproximate approximate = GeluApproximate::none);
+std::shared_ptr<SiLU> silu();
 
 }  // namespace minidl::nn

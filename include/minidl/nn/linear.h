@@ -14,7 +14,7 @@ struct LinearOptions {
   Init init = Init::pytorch_default;
   std::optional<double> weight_std = std::nullopt;  // Init::normal's std (required there, an error elsewhere)
   std::optional<double> bias_std = std::nullopt;    // bias ~ N(0, bias_std^2) instead of the init's bias rule (report 004)
-  double gain = 1.0;                 // xavier_uniform / xavier_normal gain
+  double gain = 1.0;                 // xavier_uniform / xavier_normal gain (PyTorch's; an error with another init)
   // Randomness: drawn from *generator when set (not kept after the constructor), else from a
   // fresh Generator(seed). NOTE: two layers built without a generator and the same seed get the
   // same draw; pass one Generator to all layers of a model (nn::linear(2, 25, gen)).

@@ -69,8 +69,8 @@ class Module {
   StateDict state_dict() const;
   // Copies values into the existing tensors (copy_), so optimizers holding them keep working.
   // Checks everything first and throws one ValueError listing every problem (missing keys and
-  // unexpected keys when strict; shape and dtype mismatches always), leaving the model unchanged.
-  // NOTE: PyTorch converts a mismatched dtype silently; minidl refuses it (call to(dtype) first).
+  // unexpected keys when strict; shape mismatches always), leaving the model unchanged. A value of
+  // another dtype is cast to the tensor's dtype, as PyTorch's copy_ (float64 into float32 rounds).
   void load_state_dict(const StateDict& state, bool strict = true);
 
   // Converts every floating parameter and buffer (and existing gradients) to `dtype` in place: the

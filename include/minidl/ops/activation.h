@@ -1,6 +1,8 @@
 // Activation functions and (log-)softmax, each with its backward.
 #pragma once
 
+#include <string>
+
 #include "minidl/tensor.h"
 
 namespace minidl {
@@ -28,5 +30,13 @@ Tensor tanh(const Tensor& x);
 Tensor softmax(const Tensor& x, int64_t dim);      // stable: max subtracted first
 Tensor log_softmax(const Tensor& x, int64_t dim);  // stable
 Tensor activate(const Tensor& x, const Activation& activation);  // the op of that kind; x itself for identity
+
+// GELU, x Phi(x) with Phi the standard normal CDF: exact through erf (approximate = none, PyTorch's
+// default) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (approximate = tanh), as PyTorch.
+enum class GeluApproximate { none, tanh };
+std::string to_string(GeluApproximate approximate);  // "none", "tanh"
+Tensor gelu(const Tensor& x, GeluApproximate approximate = GeluApproximate::none);
+// SiLU (swish): x sigmoid(x).
+Tensor silu(const Tensor& x);
 
 }  // namespace minidl
