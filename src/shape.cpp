@@ -41,6 +41,15 @@ std::string to_string(const Shape& shape) {
   return s + ")";
 }
 
+std::string to_string(Size2 s) {
+  std::string out = "(";  // appended piecewise: GCC 12 warns (-Wrestrict) on "(" + std::string
+  out += std::to_string(s.h);
+  out += ", ";
+  out += std::to_string(s.w);
+  out += ")";
+  return out;
+}
+
 int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
   int64_t wrapped = dim < 0 ? dim + ndim : dim;
   if (wrapped < 0 || wrapped >= std::max<int64_t>(ndim, 1)) {

@@ -1,5 +1,6 @@
 // Shape: the sizes of a tensor's dimensions, stored inline (at most 8 dims) so that making a
-// tensor never allocates for its shape.
+// tensor never allocates for its shape; and Size2, the (height, width) of a kernel, stride or
+// padding of the image ops.
 #pragma once
 
 #include <array>
@@ -41,6 +42,16 @@ class Shape {
 
 // "(50, 24)", as in error messages; "()" for a scalar.
 std::string to_string(const Shape& shape);
+
+// (height, width) of a kernel, stride or padding. An integer gives both, as PyTorch's _pair:
+// conv2d(x, w, b, 2, {1, 0}) is stride (2, 2), padding (1, 0).
+struct Size2 {
+  int64_t h = 0, w = 0;
+  Size2(int64_t v) : h(v), w(v) {}  // NOLINT: implicit, like PyTorch's int-or-tuple arguments
+  Size2(int64_t h, int64_t w) : h(h), w(w) {}
+  bool operator==(const Size2&) const = default;
+};
+std::string to_string(Size2 s);  // "(5, 5)", as PyTorch prints a pair
 
 // Wraps a possibly negative dim (-1 is the last) into [0, ndim); throws IndexError naming `op`.
 int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim);

@@ -9,6 +9,7 @@
 #include "minidl/ops/index.h"
 #include "minidl/ops/loss.h"
 #include "minidl/ops/matmul.h"
+#include "minidl/ops/pool.h"
 
 namespace minidl::python {
 

@@ -1,34 +1,12 @@
-// Activation modules call the ops; shifted_tanh is fused here (one loop forward, one backward).
+// Activation modules call the ops in ops/activation.cpp.
 #include "minidl/nn/activation.h"
 
-#include <cmath>
-
-#include "minidl/autograd/node.h"
 #include "minidl/ops/activation.h"
-#include "ops/elementwise_kernels.h"
 
 namespace minidl::nn {
 
-Tensor shifted_tanh(const Tensor& x) {
-  Tensor y = minidl::detail::map("shifted_tanh", x, [](auto v) {
-    using T = decltype(v);
-    return T(0.5) * (T(1) + std::tanh(v));
-  });
-  return autograd::record("shifted_tanh", y, {x}, [y = y.detach()](const Tensor& dy) {
-    // d/dx 0.5 (1 + tanh x) = 0.5 (1 - tanh^2 x) = 2 y (1 - y)
-    return autograd::Grads{minidl::detail::zip("shifted_tanh_backward", dy, y, [](auto g, auto s) {
-      using T = decltype(s);
-      return g * T(2) * s * (T(1) - s);
-    })};
-  });
-}
-
 Tensor ReLU::forward(const Tensor& x) { return minidl::relu(x); }
 Tensor LeakyReLU::forward(const Tensor& x) { return minidl::leaky_relu(x, negative_slope_); }
-std::optional<Activation> LeakyReLU::as_activation() const {
-  if (!(negative_slope_ >= 0)) return std::nullopt;  // its derivative cannot be read from the output's sign
-  return Activation::leaky_relu(negative_slope_);
-}
 std::string LeakyReLU::extra_repr() const { return "negative_slope=" + detail::format_double(negative_slope_); }
 Tensor Tanh::forward(const Tensor& x) { return minidl::tanh(x); }
 Tensor Sigmoid::forward(const Tensor& x) { return minidl::sigmoid(x); }

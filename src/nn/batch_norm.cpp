@@ -1,7 +1,7 @@
 // Batch normalisation layers: parameters and buffers with PyTorch's names, then the batch_norm op.
 #include "minidl/nn/batch_norm.h"
 
-#include "minidl/ops/conv.h"
+#include "minidl/ops/batch_norm.h"
 
 namespace minidl::nn {
 

@@ -66,12 +66,6 @@ Tensor Linear::forward(const Tensor& x) {
   return minidl::linear(x, weight_, bias_);
 }
 
-Tensor Linear::forward_then(const Tensor& x, const Activation& then) {
-  if (then.kind == Activation::Kind::leaky_relu && !(then.negative_slope >= 0)) return Module::forward_then(x, then);
-  check_features(x, in_features_);
-  return minidl::linear(x, weight_, bias_, then);
-}
-
 std::string Linear::extra_repr() const {
   return "in_features=" + std::to_string(in_features_) + ", out_features=" + std::to_string(out_features_) +
          ", bias=" + (bias_.defined() ? "true" : "false");

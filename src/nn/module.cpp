@@ -49,8 +49,7 @@ static std::string current_path() {
   return path;
 }
 
-template <class Forward>
-Tensor Module::call(const Tensor& x, Forward forward) {
+Tensor Module::operator()(const Tensor& x) {
   t_call_stack.push_back(this);
   struct Pop {
     ~Pop() { t_call_stack.pop_back(); }
@@ -58,7 +57,7 @@ Tensor Module::call(const Tensor& x, Forward forward) {
   if (t_observer) t_observer->before(*this, current_path(), static_cast<int>(t_call_stack.size()) - 1);
   Tensor y;
   try {
-    y = forward();
+    y = forward(x);
   } catch (const ModuleShapeError&) {
     throw;  // already names the innermost module: one prefix only
   } catch (const ShapeError& e) {
@@ -71,16 +70,6 @@ Tensor Module::call(const Tensor& x, Forward forward) {
   if (t_observer) t_observer->after(*this, current_path(), y);
   return y;
 }
-
-Tensor Module::operator()(const Tensor& x) {
-  return call(x, [&] { return forward(x); });
-}
-
-Tensor Module::operator()(const Tensor& x, const Activation& then) {
-  return call(x, [&] { return forward_then(x, then); });
-}
-
-Tensor Module::forward_then(const Tensor& x, const Activation& then) { return activate(forward(x), then); }
 
 void Module::check_features(const Tensor& x, int64_t in_features) {
   if (!x.defined()) throw ValueError("input is an undefined tensor");

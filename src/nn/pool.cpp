@@ -1,4 +1,4 @@
-// Pooling layers: settings checked in the constructor, the ops in ops/conv.h do the work.
+// Pooling layers: settings checked in the constructor, the ops in ops/pool.h do the work.
 #include "minidl/nn/pool.h"
 
 namespace minidl::nn {

@@ -1,7 +1,39 @@
 // Sequential: the container of the reports' networks.
 #include "minidl/nn/sequential.h"
 
+#include <typeinfo>
+
+#include "minidl/nn/activation.h"
+#include "minidl/nn/linear.h"
+#include "minidl/ops/activation.h"
+
 namespace minidl::nn {
+
+namespace {
+
+// The one place where a pair of modules runs as one op: a Linear (the class itself; a subclass
+// may compute something else) followed by a ReLU, a LeakyReLU with negative_slope >= 0, a Tanh or
+// a Sigmoid (final classes) is linear_relu & co. (ops/activation.h): the activation runs in place
+// on the product, one node and one tensor fewer, the same numbers. Returns an undefined tensor for
+// any other pair, and when x does not fit the Linear, so that calling the modules one by one
+// raises the error with the Linear's path.
+Tensor linear_then_activation(const Module& first, const Module& next, const Tensor& x) {
+  if (typeid(first) != typeid(Linear)) return Tensor();
+  const auto& linear = static_cast<const Linear&>(first);
+  if (!x.defined() || x.dim() == 0 || x.shape().back() != linear.in_features()) return Tensor();
+  const Tensor &w = linear.weight(), &b = linear.bias();
+  if (typeid(next) == typeid(ReLU)) return linear_relu(x, w, b);
+  if (typeid(next) == typeid(Tanh)) return linear_tanh(x, w, b);
+  if (typeid(next) == typeid(Sigmoid)) return linear_sigmoid(x, w, b);
+  if (typeid(next) == typeid(LeakyReLU)) {
+    // A negative slope's derivative cannot be read from the output's sign.
+    double negative_slope = static_cast<const LeakyReLU&>(next).negative_slope();
+    if (negative_slope >= 0) return linear_leaky_relu(x, w, b, negative_slope);
+  }
+  return Tensor();
+}
+
+}  // namespace
 
 Sequential::Sequential(std::vector<std::shared_ptr<Module>> modules) {
   for (auto& m : modules) push_back(std::move(m));
@@ -23,13 +55,18 @@ Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;
   const auto& children = named_children();
   for (size_t i = 0; i < children.size(); ++i) {
-    // A module followed by an activation module gets both in one call, so that a Linear applies
-    // the activation in its own pass: one node and one tensor fewer, the same numbers. Not while
-    // summary() watches every module's output.
-    std::optional<Activation> then;
-    if (i + 1 < children.size() && !detail::observing_forwards()) then = children[i + 1].second->as_activation();
+    // Not while summary() watches every module's output.
+    Tensor fused;
+    if (i + 1 < children.size() && !detail::observing_forwards()) {
+      fused = linear_then_activation(*children[i].second, *children[i + 1].second, y);
+    }
+    if (fused.defined()) {
+      y = fused;
+      ++i;  // the activation has run
+      continue;
+    }
     try {
-      y = then ? (*children[i].second)(y, *then) : (*children[i].second)(y);
+      y = (*children[i].second)(y);
     } catch (const ModuleShapeError& e) {
       // When the failing module is this one's child, say what the module before it produced:
       // the usual mistake is a size that does not chain.
@@ -40,7 +77,6 @@ Tensor Sequential::forward(const Tensor& x) {
                                  children[i - 1].second->repr() + ", outputs shape " + to_string(y.shape()),
                              e.path);
     }
-    if (then) ++i;  // the activation has run
   }
   return y;
 }

@@ -1,13 +1,14 @@
-// Activations: one forward loop and one fused backward loop each. (log-)softmax work on the
+// Activations: one forward loop and one fused backward loop each, and the fused linear_<name> of
+// those whose derivative can be read from their output. (log-)softmax work on the
 // [outer, size, inner] view of the dim, subtracting the max first so large logits cannot overflow.
 #include "minidl/ops/activation.h"
 
 #include <cmath>
 
-#include "activation_formulas.h"
 #include "dispatch.h"
 #include "elementwise_kernels.h"
 #include "fast_math.h"
+#include "linear_then.h"
 #include "minidl/autograd/node.h"
 
 namespace minidl {
@@ -17,59 +18,127 @@ using detail::DimSplit;
 using detail::map;
 using detail::zip;
 
-const char* Activation::name() const {
-  switch (kind) {
-    case Kind::identity: return "identity";
-    case Kind::relu: return "relu";
-    case Kind::leaky_relu: return "leaky_relu";
-    case Kind::tanh: return "tanh";
-    case Kind::sigmoid: break;
-  }
-  return "sigmoid";
-}
+// Each activation below is a formula, forward(v) and backward(g, y) = g f'(x) read from the
+// output y = f(x), beside its op and its fused form linear_<name> (linear_then.h), which keeps only
+// y; the two share the formula, so they give the same bits.
+
+// ---- relu: max(x, 0) ---------------------------------------------------------------------------
+
+namespace {
+struct Relu {
+  template <class T>
+  T forward(T v) const { return v > 0 ? v : T(0); }
+  template <class T>
+  T backward(T g, T y) const { return y > 0 ? g : T(0); }  // relu'(0) = 0, as PyTorch; y > 0 iff x > 0
+};
+}  // namespace
 
 Tensor relu(const Tensor& x) {
-  detail::ReluFormula f;
+  Relu f;
   Tensor y = map("relu", x, [f](auto v) { return f.forward(v); });
   return autograd::record("relu", y, {x}, [x, f](const Tensor& dy) {
     return Grads{zip("relu_backward", dy, x, [f](auto g, auto v) { return f.backward(g, v); })};
   });
 }
 
+Tensor linear_relu(const Tensor& x, const Tensor& w, const Tensor& b) {
+  return detail::linear_then("linear_relu", x, w, b, Relu{});
+}
+
+// ---- leaky_relu: x for x > 0, negative_slope x otherwise ---------------------------------------
+
+namespace {
+struct LeakyRelu {
+  double negative_slope;
+  template <class T>
+  T forward(T v) const { return v > 0 ? v : v * static_cast<T>(negative_slope); }
+  // From x always; from y only for negative_slope >= 0, where y > 0 iff x > 0.
+  template <class T>
+  T backward(T g, T v) const { return v > 0 ? g : g * static_cast<T>(negative_slope); }
+};
+}  // namespace
+
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
-  detail::LeakyReluFormula f{negative_slope};
+  LeakyRelu f{negative_slope};
   Tensor y = map("leaky_relu", x, [f](auto v) { return f.forward(v); });
   return autograd::record("leaky_relu", y, {x}, [x, f](const Tensor& dy) {  // from x: any slope
     return Grads{zip("leaky_relu_backward", dy, x, [f](auto g, auto v) { return f.backward(g, v); })};
   });
 }
 
+Tensor linear_leaky_relu(const Tensor& x, const Tensor& w, const Tensor& b, double negative_slope) {
+  if (!(negative_slope >= 0)) {
+    throw ValueError("linear: a fused leaky_relu needs negative_slope >= 0 (its derivative is read from the output's "
+                     "sign), got " + std::to_string(negative_slope) + "; call leaky_relu(linear(...)) instead");
+  }
+  return detail::linear_then("linear_leaky_relu", x, w, b, LeakyRelu{negative_slope});
+}
+
+// ---- sigmoid: 1 / (1 + exp(-x)) ----------------------------------------------------------------
+
+namespace {
+struct Sigmoid {
+  // exp(-x) overflows for x << 0 only harmlessly (to 1/inf = 0), and never produces NaN, so one
+  // formula serves both signs.
+  template <class T>
+  T forward(T v) const { return T(1) / (T(1) + detail::exp(-v)); }
+  template <class T>
+  T backward(T g, T s) const { return g * s * (T(1) - s); }
+};
+}  // namespace
+
 Tensor sigmoid(const Tensor& x) {
-  detail::SigmoidFormula f;
+  Sigmoid f;
   Tensor y = map("sigmoid", x, [f](auto v) { return f.forward(v); });
   return autograd::record("sigmoid", y, {x}, [y = y.detach(), f](const Tensor& dy) {
     return Grads{zip("sigmoid_backward", dy, y, [f](auto g, auto s) { return f.backward(g, s); })};
   });
 }
 
+Tensor linear_sigmoid(const Tensor& x, const Tensor& w, const Tensor& b) {
+  return detail::linear_then("linear_sigmoid", x, w, b, Sigmoid{});
+}
+
+// ---- tanh --------------------------------------------------------------------------------------
+
+namespace {
+struct Tanh {
+  template <class T>
+  T forward(T v) const { return detail::tanh(v); }
+  template <class T>
+  T backward(T g, T t) const { return g * (T(1) - t * t); }
+};
+}  // namespace
+
 Tensor tanh(const Tensor& x) {
-  detail::TanhFormula f;
+  Tanh f;
   Tensor y = map("tanh", x, [f](auto v) { return f.forward(v); });
   return autograd::record("tanh", y, {x}, [y = y.detach(), f](const Tensor& dy) {
     return Grads{zip("tanh_backward", dy, y, [f](auto g, auto t) { return f.backward(g, t); })};
   });
 }
 
-Tensor activate(const Tensor& x, const Activation& activation) {
-  switch (activation.kind) {
-    case Activation::Kind::identity: return x;
-    case Activation::Kind::relu: return relu(x);
-    case Activation::Kind::leaky_relu: return leaky_relu(x, activation.negative_slope);
-    case Activation::Kind::tanh: return tanh(x);
-    case Activation::Kind::sigmoid: break;
-  }
-  return sigmoid(x);
+Tensor linear_tanh(const Tensor& x, const Tensor& w, const Tensor& b) {
+  return detail::linear_then("linear_tanh", x, w, b, Tanh{});
 }
+
+// ---- shifted_tanh: 0.5 (1 + tanh x), one loop forward and one backward -------------------------
+
+Tensor shifted_tanh(const Tensor& x) {
+  Tensor y = map("shifted_tanh", x, [](auto v) {
+    using T = decltype(v);
+    return T(0.5) * (T(1) + std::tanh(v));
+  });
+  return autograd::record("shifted_tanh", y, {x}, [y = y.detach()](const Tensor& dy) {
+    // d/dx 0.5 (1 + tanh x) = 0.5 (1 - tanh^2 x) = 2 y (1 - y)
+    return Grads{zip("shifted_tanh_backward", dy, y, [](auto g, auto s) {
+      using T = decltype(s);
+      return g * T(2) * s * (T(1) - s);
+    })};
+  });
+}
+
+// ---- softmax and log_softmax -------------------------------------------------------------------
 
 namespace {
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <string>
 
-#include "activation_formulas.h"
 #include "blas.h"
 #include "dispatch.h"
+#include "linear_then.h"
 #include "minidl/autograd/node.h"
 #include "minidl/ops/reduce.h"
 #include "minidl/ops/view.h"
@@ -75,12 +75,6 @@ Tensor batched_product(const char* op, const Tensor& a, bool ta, const Tensor& b
   });
 }
 
-// The product of all dims but the last: the rows of x folded into a matrix.
-int64_t leading_rows(const Tensor& x) {
-  int64_t rows = 1;
-  for (int64_t d = 0; d + 1 < x.dim(); ++d) rows *= x.shape()[d];
-  return rows;
-}
 
 // Column sums of a row-major (n, c) matrix, c >= one 64-byte vector of columns: blocks of that
 // width, the last one shifted left to end at c (overlapping the one before, so no block has a
@@ -150,6 +144,13 @@ Tensor column_sums(const Tensor& dy) {
 
 }  // namespace
 
+// The product of all dims but the last: the rows of x folded into a matrix.
+int64_t detail::leading_rows(const Tensor& x) {
+  int64_t rows = 1;
+  for (int64_t d = 0; d + 1 < x.dim(); ++d) rows *= x.shape()[d];
+  return rows;
+}
+
 Tensor mm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b) {
   detail::check_same_dtype("mm", a, b);
   if (a.dim() != 2 || b.dim() != 2) {
@@ -171,12 +172,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 1 && b.dim() == 2) return reshape(mm(reshape(a, {1, ka}), false, b, false), {b.shape()[1]});
   if (b.dim() == 1) {  // (..., M, K) (K) -> (..., M)
     Shape out(std::vector<int64_t>(a.shape().begin(), a.shape().end() - 1));
-    return reshape(mm(reshape(a, {leading_rows(a), ka}), false, reshape(b, {kb, 1}), false), out);
+    return reshape(mm(reshape(a, {detail::leading_rows(a), ka}), false, reshape(b, {kb, 1}), false), out);
   }
   if (b.dim() == 2) {  // (..., M, K) (K, N): fold the batch into M, one GEMM
     Shape out = a.shape();
     out[out.dim() - 1] = b.shape()[1];
-    return reshape(mm(reshape(a, {leading_rows(a), ka}), false, b, false), out);
+    return reshape(mm(reshape(a, {detail::leading_rows(a), ka}), false, b, false), out);
   }
   // Both batched: batch dims must match.
   bool same = a.dim() == b.dim();
@@ -194,9 +195,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return reshape(y, out);
 }
 
-namespace {
-
-void check_linear(const char* op, const Tensor& x, const Tensor& w, const Tensor& b) {
+void detail::check_linear(const char* op, const Tensor& x, const Tensor& w, const Tensor& b) {
   detail::check_same_dtype(op, x, w);
   if (w.dim() != 2) {
     throw ShapeError(std::string(op) + ": weight must be 2-D (out_features, in_features), got " + to_string(w.shape()));
@@ -217,7 +216,7 @@ void check_linear(const char* op, const Tensor& x, const Tensor& w, const Tensor
 }
 
 // x w^T + b for a checked 2-D x: one GEMM with the bias preloaded into y. Not recorded.
-Tensor linear_product(const Tensor& x, const Tensor& w, const Tensor& b) {
+Tensor detail::linear_product(const Tensor& x, const Tensor& w, const Tensor& b) {
   int64_t n = x.shape()[0], out_features = w.shape()[0], in_features = w.shape()[1];
   Tensor y = Tensor::empty({n, out_features}, x.dtype());
   detail::dispatch_float("linear", x.dtype(), [&]<class T>() {
@@ -237,65 +236,23 @@ Tensor linear_product(const Tensor& x, const Tensor& w, const Tensor& b) {
 }
 
 // The gradients of x w^T + b for the gradient dz of that product.
-Grads linear_grads(const Tensor& dz, const Tensor& x, const Tensor& w, const Tensor& b) {
+Grads detail::linear_grads(const Tensor& dz, const Tensor& x, const Tensor& w, const Tensor& b) {
   return Grads{x.requires_grad() ? mm(dz, false, w, false) : Tensor(),  // dx = dz w      (N, in)
                w.requires_grad() ? mm(dz, true, x, false) : Tensor(),   // dw = dz^T x    (out, in)
                b.defined() && b.requires_grad() ? column_sums(dz) : Tensor()};  // db = sum_n dz
 }
 
-const char* fused_name(const Activation& activation) {
-  switch (activation.kind) {
-    case Activation::Kind::relu: return "linear_relu";
-    case Activation::Kind::leaky_relu: return "linear_leaky_relu";
-    case Activation::Kind::tanh: return "linear_tanh";
-    case Activation::Kind::sigmoid: return "linear_sigmoid";
-    case Activation::Kind::identity: break;
-  }
-  return "linear";
-}
-
-}  // namespace
-
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) { return linear(x, w, b, Activation{}); }
-
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, const Activation& activation) {
-  const bool activated = activation.kind != Activation::Kind::identity;
-  if (activation.kind == Activation::Kind::leaky_relu && !(activation.negative_slope >= 0)) {
-    throw ValueError("linear: a fused leaky_relu needs negative_slope >= 0 (its derivative is read from the output's "
-                     "sign), got " + std::to_string(activation.negative_slope) + "; call leaky_relu(linear(...)) instead");
-  }
-  const char* op = fused_name(activation);  // "linear" without an activation
-  check_linear(op, x, w, b);
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  detail::check_linear("linear", x, w, b);
   if (x.dim() != 2) {  // (..., in_features): fold leading dims into the batch
     Shape out = x.shape();
     out[out.dim() - 1] = w.shape()[0];
-    return reshape(linear(reshape(x, {leading_rows(x), w.shape()[1]}), w, b, activation), out);
+    return reshape(linear(reshape(x, {detail::leading_rows(x), w.shape()[1]}), w, b), out);
   }
-  Tensor y = linear_product(x, w, b);
-  if (activated) {  // in place on the product, while y is still in cache; backward needs only y
-    detail::dispatch_float(op, y.dtype(), [&]<class T>() {
-      T* py = y.data<T>();
-      detail::with_formula(activation, [&](auto f) {
-        for (int64_t i = 0, n = y.numel(); i < n; ++i) py[i] = f.forward(py[i]);
-      });
-    });
-  }
+  Tensor y = detail::linear_product(x, w, b);
   if (!autograd::needs_grad({&x, &w, &b})) return y;  // inference: no closure to build and drop
-  if (!activated) {
-    return autograd::record(op, y, {x, w, b}, [x, w, b](const Tensor& dy) { return linear_grads(dy, x, w, b); });
-  }
-  return autograd::record(op, y, {x, w, b}, [x, w, b, y = y.detach(), activation](const Tensor& dy) {
-    // When the engine alone holds dy, dz overwrites it instead of taking a new tensor.
-    Tensor dz = dy.is_sole_owner() ? dy : Tensor::empty(dy.shape(), dy.dtype());
-    detail::dispatch_float("linear_backward", dy.dtype(), [&]<class T>() {
-      const T *g = dy.data<T>(), *py = y.data<T>();
-      T* pz = dz.data<T>();
-      detail::with_formula(activation, [&](auto f) {
-        for (int64_t i = 0, n = dy.numel(); i < n; ++i) pz[i] = f.backward(g[i], py[i]);
-      });
-    });
-    return linear_grads(dz, x, w, b);
-  });
+  return autograd::record("linear", y, {x, w, b},
+                          [x, w, b](const Tensor& dy) { return detail::linear_grads(dy, x, w, b); });
 }
 
 }  // namespace minidl

@@ -1,4 +1,5 @@
-// Adam and AdamW share one fused kernel per parameter; `decoupled` selects AdamW's decay.
+// Adam and AdamW: one class template and one fused kernel per parameter; `decoupled` selects
+// AdamW's decay.
 // The operation order is PyTorch 1.13's single-tensor path, so float64 results agree to rounding.
 #include "minidl/optim/adam.h"
 
@@ -65,8 +66,24 @@ void adam_kernel(T* p, const T* grad, T* m, T* v, T* vmax, int64_t n, const Adam
   }
 }
 
-template <class Options>
-void validate_adam(const char* name, const Options& o) {
+}  // namespace
+
+template <WeightDecay kDecay>
+constexpr const char* kName = kDecay == WeightDecay::decoupled ? "AdamW" : "Adam";
+
+template <WeightDecay kDecay>
+AdamOf<kDecay>::AdamOf(std::vector<Tensor> params, Options options)
+    : AdamOf(std::vector<Group>{{std::move(params), options}}) {}
+
+template <WeightDecay kDecay>
+AdamOf<kDecay>::AdamOf(std::vector<Group> groups)
+    : OptimizerOf<Options>(kName<kDecay>, std::move(groups), &AdamOf::validate) {
+  reset();
+}
+
+template <WeightDecay kDecay>
+void AdamOf<kDecay>::validate(const Options& o) {
+  const char* name = kName<kDecay>;
   detail::require(o.lr >= 0, name, "lr", ">= 0", o.lr);
   detail::require(o.eps >= 0, name, "eps", ">= 0", o.eps);
   detail::require(o.betas[0] >= 0 && o.betas[0] < 1, name, "betas[0]", "in [0, 1)", o.betas[0]);
@@ -74,27 +91,37 @@ void validate_adam(const char* name, const Options& o) {
   detail::require(o.weight_decay >= 0, name, "weight_decay", ">= 0", o.weight_decay);
 }
 
-// The step shared by Adam and AdamW over their (identical) state vectors.
-template <class Group>
-void adam_step(const char* name, std::vector<Tensor>& params, const std::vector<Group>& groups,
-               const std::vector<size_t>& begins, bool decoupled, std::vector<int64_t>& steps,
-               std::vector<Tensor>& exp_avg, std::vector<Tensor>& exp_avg_sq, std::vector<Tensor>& max_exp_avg_sq) {
-  for (size_t gi = 0; gi < groups.size(); ++gi) {
-    const auto& o = groups[gi].options;
-    for (size_t i = begins[gi]; i < begins[gi + 1]; ++i) {
-      Tensor& p = params[i];
+template <WeightDecay kDecay>
+void AdamOf<kDecay>::reset() {
+  step_.assign(this->params_.size(), 0);
+  exp_avg_.clear();
+  exp_avg_sq_.clear();
+  for (const Tensor& p : this->params_) {
+    exp_avg_.push_back(zeros(p.shape(), p.dtype()));
+    exp_avg_sq_.push_back(zeros(p.shape(), p.dtype()));
+  }
+  max_exp_avg_sq_.assign(this->params_.size(), Tensor());
+}
+
+template <WeightDecay kDecay>
+void AdamOf<kDecay>::step() {
+  for (size_t gi = 0; gi < this->groups_.size(); ++gi) {
+    const Options& o = this->groups_[gi].options;
+    for (size_t i = this->begins_[gi]; i < this->begins_[gi + 1]; ++i) {
+      Tensor& p = this->params_[i];
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      if (o.amsgrad && !max_exp_avg_sq[i].defined()) max_exp_avg_sq[i] = zeros(p.shape(), p.dtype());
-      AdamStep s{o.lr, o.betas[0], o.betas[1], o.eps, o.weight_decay, o.amsgrad, decoupled, ++steps[i]};
-      minidl::detail::dispatch_float(name, p.dtype(), [&]<class T>() {
-        T* vmax = o.amsgrad ? max_exp_avg_sq[i].data<T>() : nullptr;
+      if (o.amsgrad && !max_exp_avg_sq_[i].defined()) max_exp_avg_sq_[i] = zeros(p.shape(), p.dtype());
+      AdamStep s{o.lr, o.betas[0], o.betas[1], o.eps, o.weight_decay, o.amsgrad, kDecay == WeightDecay::decoupled,
+                 ++step_[i]};
+      minidl::detail::dispatch_float(kName<kDecay>, p.dtype(), [&]<class T>() {
+        T* vmax = o.amsgrad ? max_exp_avg_sq_[i].data<T>() : nullptr;
         // Large parameters are updated by the whole team: with two threads the products leave
         // half of each gradient in the other core's cache, and one thread reading it all was
         // the step's bottleneck.
         minidl::detail::parallel_blocks(p.numel(), minidl::detail::kParallelUpdateElements, 16,
                                         [&](int64_t b, int64_t e) {
-          adam_kernel<T>(p.data<T>() + b, grad.data<T>() + b, exp_avg[i].data<T>() + b, exp_avg_sq[i].data<T>() + b,
+          adam_kernel<T>(p.data<T>() + b, grad.data<T>() + b, exp_avg_[i].data<T>() + b, exp_avg_sq_[i].data<T>() + b,
                          vmax ? vmax + b : nullptr, e - b, s);
         });
       });
@@ -102,38 +129,13 @@ void adam_step(const char* name, std::vector<Tensor>& params, const std::vector<
   }
 }
 
-void reset_adam(const std::vector<Tensor>& params, std::vector<int64_t>& steps, std::vector<Tensor>& exp_avg,
-                std::vector<Tensor>& exp_avg_sq, std::vector<Tensor>& max_exp_avg_sq) {
-  steps.assign(params.size(), 0);
-  exp_avg.clear();
-  exp_avg_sq.clear();
-  for (const Tensor& p : params) {
-    exp_avg.push_back(zeros(p.shape(), p.dtype()));
-    exp_avg_sq.push_back(zeros(p.shape(), p.dtype()));
-  }
-  max_exp_avg_sq.assign(params.size(), Tensor());
-}
-
-}  // namespace
-
-Adam::Adam(std::vector<Tensor> params, Options options) : Adam(std::vector<Group>{{std::move(params), options}}) {}
-Adam::Adam(std::vector<Group> groups) : OptimizerOf("Adam", std::move(groups), &Adam::validate) { reset(); }
-void Adam::validate(const Options& o) { validate_adam("Adam", o); }
-void Adam::reset() { reset_adam(params_, step_, exp_avg_, exp_avg_sq_, max_exp_avg_sq_); }
-void Adam::step() { adam_step("Adam", params_, groups_, begins_, false, step_, exp_avg_, exp_avg_sq_, max_exp_avg_sq_); }
-Optimizer::Slots Adam::state_slots() {
+template <WeightDecay kDecay>
+Optimizer::Slots AdamOf<kDecay>::state_slots() {
   return {{{"exp_avg", &exp_avg_, true}, {"exp_avg_sq", &exp_avg_sq_, true}, {"max_exp_avg_sq", &max_exp_avg_sq_, false}},
           {{"step", &step_}}};
 }
 
-AdamW::AdamW(std::vector<Tensor> params, Options options) : AdamW(std::vector<Group>{{std::move(params), options}}) {}
-AdamW::AdamW(std::vector<Group> groups) : OptimizerOf("AdamW", std::move(groups), &AdamW::validate) { reset(); }
-void AdamW::validate(const Options& o) { validate_adam("AdamW", o); }
-void AdamW::reset() { reset_adam(params_, step_, exp_avg_, exp_avg_sq_, max_exp_avg_sq_); }
-void AdamW::step() { adam_step("AdamW", params_, groups_, begins_, true, step_, exp_avg_, exp_avg_sq_, max_exp_avg_sq_); }
-Optimizer::Slots AdamW::state_slots() {
-  return {{{"exp_avg", &exp_avg_, true}, {"exp_avg_sq", &exp_avg_sq_, true}, {"max_exp_avg_sq", &max_exp_avg_sq_, false}},
-          {{"step", &step_}}};
-}
+template class AdamOf<WeightDecay::l2>;
+template class AdamOf<WeightDecay::decoupled>;
 
 }  // namespace minidl::optim

@@ -36,23 +36,13 @@ BFGS::BFGS(std::vector<Tensor> params, Options options)
 }
 
 void BFGS::validate(const Options& o) {
-  detail::require(o.lr >= 0, "BFGS", "lr", ">= 0", o.lr);
-  detail::require(o.max_iter >= 1, "BFGS", "max_iter", ">= 1", static_cast<double>(o.max_iter));
-  detail::require(o.max_eval >= 0, "BFGS", "max_eval", ">= 1 (or 0 for max_iter * 5 / 4)",
-                  static_cast<double>(o.max_eval));
-  detail::require(o.tolerance_grad >= 0, "BFGS", "tolerance_grad", ">= 0", o.tolerance_grad);
-  detail::require(o.tolerance_change >= 0, "BFGS", "tolerance_change", ">= 0", o.tolerance_change);
+  detail::check_quasi_newton_options("BFGS", o);
   detail::require(o.c1 > 0 && o.c1 < 1, "BFGS", "c1", "in (0, 1)", o.c1);
   detail::require(o.c2 > o.c1 && o.c2 < 1, "BFGS", "c2", "in (c1, 1)", o.c2);
   detail::require(o.curvature_eps >= 0, "BFGS", "curvature_eps", ">= 0", o.curvature_eps);
-  int64_t ls = static_cast<int64_t>(o.line_search_fn);
-  detail::require(ls == 0 || ls == 1, "BFGS", "line_search_fn", "none or strong_wolfe", static_cast<double>(ls));
 }
 
-void BFGS::step() {
-  throw ValueError("BFGS: step() needs a closure that re-evaluates the loss: "
-                   "opt.step([&] { opt.zero_grad(); Tensor loss = ...; loss.backward(); return loss; })");
-}
+void BFGS::step() { detail::throw_needs_closure("BFGS"); }
 
 void BFGS::reset() {
   state_ = {};

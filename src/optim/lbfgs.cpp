@@ -16,21 +16,11 @@ LBFGS::LBFGS(std::vector<Tensor> params, Options options)
 }
 
 void LBFGS::validate(const Options& o) {
-  detail::require(o.lr >= 0, "LBFGS", "lr", ">= 0", o.lr);
-  detail::require(o.max_iter >= 1, "LBFGS", "max_iter", ">= 1", static_cast<double>(o.max_iter));
-  detail::require(o.max_eval >= 0, "LBFGS", "max_eval", ">= 1 (or 0 for max_iter * 5 / 4)",
-                  static_cast<double>(o.max_eval));
-  detail::require(o.tolerance_grad >= 0, "LBFGS", "tolerance_grad", ">= 0", o.tolerance_grad);
-  detail::require(o.tolerance_change >= 0, "LBFGS", "tolerance_change", ">= 0", o.tolerance_change);
+  detail::check_quasi_newton_options("LBFGS", o);
   detail::require(o.history_size >= 1, "LBFGS", "history_size", ">= 1", static_cast<double>(o.history_size));
-  int64_t ls = static_cast<int64_t>(o.line_search_fn);
-  detail::require(ls == 0 || ls == 1, "LBFGS", "line_search_fn", "none or strong_wolfe", static_cast<double>(ls));
 }
 
-void LBFGS::step() {
-  throw ValueError("LBFGS: step() needs a closure that re-evaluates the loss: "
-                   "opt.step([&] { opt.zero_grad(); Tensor loss = ...; loss.backward(); return loss; })");
-}
+void LBFGS::step() { detail::throw_needs_closure("LBFGS"); }
 
 void LBFGS::reset() {
   state_ = {};

@@ -96,4 +96,9 @@ Tensor quasi_newton_step(const std::vector<Tensor>& params, const std::function<
   return orig_loss;
 }
 
+void throw_needs_closure(const char* name) {
+  throw ValueError(std::string(name) + ": step() needs a closure that re-evaluates the loss: "
+                   "opt.step([&] { opt.zero_grad(); Tensor loss = ...; loss.backward(); return loss; })");
+}
+
 }  // namespace minidl::optim::detail

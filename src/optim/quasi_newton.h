@@ -26,4 +26,19 @@ Tensor quasi_newton_step(const std::vector<Tensor>& params, const std::function<
 
 double dot(const std::vector<double>& a, const std::vector<double>& b);
 
+// The option checks LBFGS and BFGS share (each adds its own: history_size; c1, c2, curvature_eps).
+template <class Options>
+void check_quasi_newton_options(const char* name, const Options& o) {
+  require(o.lr >= 0, name, "lr", ">= 0", o.lr);
+  require(o.max_iter >= 1, name, "max_iter", ">= 1", static_cast<double>(o.max_iter));
+  require(o.max_eval >= 0, name, "max_eval", ">= 1 (or 0 for max_iter * 5 / 4)", static_cast<double>(o.max_eval));
+  require(o.tolerance_grad >= 0, name, "tolerance_grad", ">= 0", o.tolerance_grad);
+  require(o.tolerance_change >= 0, name, "tolerance_change", ">= 0", o.tolerance_change);
+  int64_t ls = static_cast<int64_t>(o.line_search_fn);
+  require(ls == 0 || ls == 1, name, "line_search_fn", "none or strong_wolfe", static_cast<double>(ls));
+}
+
+// step() without a closure: "<name>: step() needs a closure that re-evaluates the loss: ...".
+[[noreturn]] void throw_needs_closure(const char* name);
+
 }  // namespace minidl::optim::detail

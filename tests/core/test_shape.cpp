@@ -42,5 +42,13 @@ TEST(Shape, WrapsNegativeDims) {
   EXPECT_EQ(Shape({2, 3, 4}).numel(), 24);
 }
 
+// An integer gives both sizes, as PyTorch's _pair; printed as PyTorch prints a pair.
+TEST(Size2, OneIntegerGivesBothAndPrintsAsAPair) {
+  EXPECT_EQ(Size2(3), Size2(3, 3));
+  EXPECT_FALSE(Size2(2, 3) == Size2(3, 2));
+  EXPECT_EQ(to_string(Size2(5)), "(5, 5)");
+  EXPECT_EQ(to_string(Size2(1, 0)), "(1, 0)");
+}
+
 }  // namespace
 }  // namespace minidl

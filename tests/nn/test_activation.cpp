@@ -38,11 +38,6 @@ TEST(Activation, GradientsMatchFiniteDifferences) {
   }
 }
 
-TEST(Activation, ShiftedTanhIsSigmoidOfTwiceX) {
-  Tensor x = arange(-30.0, 30.0, 0.5, kFloat64);
-  EXPECT_TRUE(mt::all_close(nn::shifted_tanh(x), sigmoid(x * 2.0), 1e-15, 1e-14));
-}
-
 TEST(Activation, Reprs) {
   EXPECT_EQ(nn::ReLU().repr(), "ReLU()");
   EXPECT_EQ(nn::LeakyReLU().repr(), "LeakyReLU(negative_slope=0.01)");

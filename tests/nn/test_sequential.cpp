@@ -44,7 +44,7 @@ TEST(Sequential, EmptyIsTheIdentity) {
   EXPECT_EQ(empty.repr(), "Sequential()");
 }
 
-// Sequential runs a Linear and the activation after it as one node (Linear::forward_then); the
+// Sequential runs a Linear and the activation after it as one node (linear_relu & co.); the
 // numbers must be those of calling every module in turn, bit for bit.
 TEST(Sequential, FusedLinearActivationsGiveTheModuleByModuleBits) {
   Generator gen(4);
@@ -72,14 +72,35 @@ TEST(Sequential, FusedLinearActivationsGiveTheModuleByModuleBits) {
   EXPECT_EQ(last_separate, "sigmoid");
 }
 
-// A module without a fused form gets then(forward(x)); a negative LeakyReLU slope is not fused.
-TEST(Sequential, ActivationAfterAnyModule) {
-  Tensor x = tensor({-1.0, 2.0}, {1, 2});
-  nn::Identity identity;
-  EXPECT_EQ(identity(x, Activation::relu()).to_vector(), (std::vector<double>{0, 2}));
-  EXPECT_FALSE(nn::LeakyReLU(-0.2).as_activation().has_value());
-  EXPECT_EQ(nn::LeakyReLU(0.2).as_activation()->negative_slope, 0.2);
-  EXPECT_FALSE(nn::Dropout(0.5).as_activation().has_value());
+// Only a Linear followed by one of the four final activation classes is fused; a negative
+// LeakyReLU slope, another module or a subclass of Linear runs module by module.
+struct ScaledLinear : nn::Linear {
+  using nn::Linear::Linear;
+  Tensor forward(const Tensor& x) override { return nn::Linear::forward(x) * 2.0; }
+};
+
+TEST(Sequential, FusesOnlyALinearBeforeAFusableActivation) {
+  Generator gen(2);
+  Tensor x = randn({3, 2}, gen).requires_grad_();
+  auto last_node = [&](std::shared_ptr<nn::Module> first, std::shared_ptr<nn::Module> second) {
+    return std::string((*nn::sequential(first, second))(x).grad_fn()->name);
+  };
+  EXPECT_EQ(last_node(nn::linear(2, 2, gen), nn::relu()), "linear_relu");
+  EXPECT_EQ(last_node(nn::linear(2, 2, gen), nn::leaky_relu(0.2)), "linear_leaky_relu");
+  EXPECT_EQ(last_node(nn::linear(2, 2, gen), nn::tanh()), "linear_tanh");
+  EXPECT_EQ(last_node(nn::linear(2, 2, gen), nn::leaky_relu(-0.2)), "leaky_relu");
+  EXPECT_EQ(last_node(nn::linear(2, 2, gen), nn::shifted_tanh()), "shifted_tanh");
+  EXPECT_EQ(last_node(std::make_shared<nn::Identity>(), nn::relu()), "relu");
+  auto scaled = std::make_shared<ScaledLinear>(2, 2);
+  Tensor y = (*nn::sequential(scaled, nn::relu()))(x);
+  EXPECT_EQ(y.to_vector(), relu((*scaled)(x)).to_vector());  // its own forward, not linear_relu
+}
+
+// A Linear that does not fit its input, inside a pair that would be fused, still names its path.
+TEST(Sequential, FusedPairReportsTheLinearsShapeError) {
+  auto model = nn::sequential(nn::linear(3, 4), nn::relu());
+  EXPECT_THAT(error_of<ShapeError>([&] { (*model)(ones({2, 5})); }),
+              HasSubstr("Linear 'model.0' (in_features=3, out_features=4, bias=true): input has 5 features, expected 3"));
 }
 
 TEST(Sequential, GradientsMatchFiniteDifferences) {

@@ -4,22 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "optim/problem.h"
+#include "support/error_of.h"
 
 using namespace minidl;
+using minidl::testing::error_of;
 using minidl::testing::OptimProblem;
 using ::testing::HasSubstr;
 
 namespace {
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 using Make = std::function<std::unique_ptr<optim::Optimizer>(std::vector<Tensor>)>;
 

@@ -1,5 +1,5 @@
-// Activation modules: parameter-free wrappers of the ops in ops/activation.h, plus the reports'
-// "rectified tanh" under a clearer name, ShiftedTanh. Every one keeps x's shape.
+// Activation modules: parameter-free wrappers of the ops in ops/activation.h, among them the
+// reports' "rectified tanh" under a clearer name, ShiftedTanh. Every one keeps x's shape.
 #pragma once
 
 #include <memory>
@@ -9,16 +9,11 @@
 
 namespace minidl::nn {
 
-// 0.5 (1 + tanh x): tanh shifted and scaled into (0, 1); equal to sigmoid(2x). Report 003 calls
-// it "rectified tanh", though nothing is rectified. Its derivative is 2 y (1 - y).
-Tensor shifted_tanh(const Tensor& x);
-
-// The four below are final: as_activation() tells nn::Sequential what they compute, so that a
-// Linear before one can apply it in its own pass; a subclass could compute something else.
+// The four below are final: nn::Sequential runs a Linear followed by one of them as one op
+// (linear_relu, ...), which a subclass computing something else would get wrong.
 class ReLU final : public Module {
  public:
   Tensor forward(const Tensor& x) override;
-  std::optional<Activation> as_activation() const override { return Activation::relu(); }
   std::string type_name() const override { return "ReLU"; }
 };
 
@@ -26,7 +21,6 @@ class LeakyReLU final : public Module {
  public:
   explicit LeakyReLU(double negative_slope = 0.01) : negative_slope_(negative_slope) {}
   Tensor forward(const Tensor& x) override;
-  std::optional<Activation> as_activation() const override;  // none for negative_slope < 0
   std::string type_name() const override { return "LeakyReLU"; }
   std::string extra_repr() const override;  // "negative_slope=0.1"
   double negative_slope() const { return negative_slope_; }
@@ -38,20 +32,18 @@ class LeakyReLU final : public Module {
 class Tanh final : public Module {
  public:
   Tensor forward(const Tensor& x) override;
-  std::optional<Activation> as_activation() const override { return Activation::tanh(); }
   std::string type_name() const override { return "Tanh"; }
 };
 
 class Sigmoid final : public Module {
  public:
   Tensor forward(const Tensor& x) override;
-  std::optional<Activation> as_activation() const override { return Activation::sigmoid(); }
   std::string type_name() const override { return "Sigmoid"; }
 };
 
 class ShiftedTanh : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return shifted_tanh(x); }
+  Tensor forward(const Tensor& x) override { return minidl::shifted_tanh(x); }
   std::string type_name() const override { return "ShiftedTanh"; }
 };
 

@@ -38,11 +38,6 @@ class Linear : public Module {
   const Tensor& weight() const { return weight_; }  // (out_features, in_features)
   const Tensor& bias() const { return bias_; }      // (out_features); undefined if bias=false
 
- protected:
-  // then(x w^T + b) as one node (minidl::linear with an activation), which is how nn::Sequential
-  // runs a Linear followed by a ReLU, LeakyReLU, Tanh or Sigmoid.
-  Tensor forward_then(const Tensor& x, const Activation& then) override;
-
  private:
   int64_t in_features_, out_features_;
   Tensor weight_, bias_;

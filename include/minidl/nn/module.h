@@ -4,14 +4,12 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "minidl/error.h"
-#include "minidl/ops/activation.h"
 #include "minidl/state_dict.h"
 #include "minidl/tensor.h"
 
@@ -35,16 +33,6 @@ class Module {
   // x -> y. Called through operator(), which adds the module path to shape errors.
   virtual Tensor forward(const Tensor& x) = 0;
   Tensor operator()(const Tensor& x);
-
-  // then(forward(x)), with the module's own checks and error paths: nn::Sequential calls this for
-  // a module followed by an activation module (see as_activation), and a module that can apply
-  // the activation inside its own pass (Linear) does so in forward_then.
-  Tensor operator()(const Tensor& x, const Activation& then);
-
-  // This module as an Activation, for the elementwise activation modules whose derivative can be
-  // read from their output (ReLU, LeakyReLU with negative_slope >= 0, Tanh, Sigmoid); nullopt for
-  // every other module.
-  virtual std::optional<Activation> as_activation() const { return std::nullopt; }
 
   // "Linear": the class name, as PyTorch's _get_name().
   virtual std::string type_name() const = 0;
@@ -92,9 +80,6 @@ class Module {
     add_child(name, module);
     return module;
   }
-  // then(forward(x)); Linear overrides it with one fused node.
-  virtual Tensor forward_then(const Tensor& x, const Activation& then);
-
   // Children are registered in order; Sequential appends with these.
   void add_child(const std::string& name, std::shared_ptr<Module> module);
   // Removes the parameter, buffer or child called `name`; false if there is none. For modules
@@ -105,8 +90,6 @@ class Module {
   static void check_features(const Tensor& x, int64_t in_features);
 
  private:
-  template <class Forward>
-  Tensor call(const Tensor& x, Forward forward);  // operator()'s call stack and error paths
   void check_new_name(const char* what, const std::string& name) const;
   void collect_named_modules(const std::string& prefix, std::vector<std::pair<std::string, const Module*>>& out,
                              std::vector<const Module*>& seen) const;

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "minidl/nn/module.h"
-#include "minidl/ops/conv.h"
+#include "minidl/ops/pool.h"
 
 namespace minidl::nn {
 

@@ -1,4 +1,5 @@
-// Activation functions and (log-)softmax, each with its backward.
+// Activation functions and (log-)softmax, each with its backward, and the fused linear_relu,
+// linear_leaky_relu, linear_tanh and linear_sigmoid.
 #pragma once
 
 #include <string>
@@ -7,29 +8,23 @@
 
 namespace minidl {
 
-// An elementwise activation whose derivative can be read from its output, so an op can apply it
-// in place to its own result and keep only that result for backward: linear(x, w, b, activation)
-// fuses one into the Linear's node, and nn::Sequential does so for a Linear followed by a ReLU,
-// LeakyReLU (negative_slope >= 0), Tanh or Sigmoid module. Same numbers as the separate ops.
-struct Activation {
-  enum class Kind { identity, relu, leaky_relu, tanh, sigmoid };
-  Kind kind = Kind::identity;
-  double negative_slope = 0.01;  // leaky_relu only
-
-  static Activation relu() { return {Kind::relu}; }
-  static Activation leaky_relu(double negative_slope) { return {Kind::leaky_relu, negative_slope}; }
-  static Activation tanh() { return {Kind::tanh}; }
-  static Activation sigmoid() { return {Kind::sigmoid}; }
-  const char* name() const;  // "relu"
-};
-
 Tensor relu(const Tensor& x);  // NOTE: relu'(0) = 0, as PyTorch
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);  // NOTE: slope at 0 is negative_slope (PyTorch)
 Tensor sigmoid(const Tensor& x);  // stable for large |x|
 Tensor tanh(const Tensor& x);
+// 0.5 (1 + tanh x): tanh shifted and scaled into (0, 1); equal to sigmoid(2x). Report 003 calls
+// it "rectified tanh", though nothing is rectified. Its derivative is 2 y (1 - y).
+Tensor shifted_tanh(const Tensor& x);
 Tensor softmax(const Tensor& x, int64_t dim);      // stable: max subtracted first
 Tensor log_softmax(const Tensor& x, int64_t dim);  // stable
-Tensor activate(const Tensor& x, const Activation& activation);  // the op of that kind; x itself for identity
+
+// f(linear(x, w, b)) as one node (nn::Sequential's form of a Linear followed by an activation
+// module): f runs in place on the product and backward reads f' from the output, so no tensor or
+// node is made for it. The same numbers as the two ops. x, w, b as linear (ops/matmul.h).
+Tensor linear_relu(const Tensor& x, const Tensor& w, const Tensor& b);
+Tensor linear_leaky_relu(const Tensor& x, const Tensor& w, const Tensor& b, double negative_slope);  // slope >= 0
+Tensor linear_tanh(const Tensor& x, const Tensor& w, const Tensor& b);
+Tensor linear_sigmoid(const Tensor& x, const Tensor& w, const Tensor& b);
 
 // GELU, x Phi(x) with Phi the standard normal CDF: exact through erf (approximate = none, PyTorch's
 // default) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (approximate = tanh), as PyTorch.

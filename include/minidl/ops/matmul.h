@@ -1,7 +1,6 @@
 // Matrix products through OpenBLAS. Transposes are BLAS flags, never copies.
 #pragma once
 
-#include "minidl/ops/activation.h"
 #include "minidl/tensor.h"
 
 namespace minidl {
@@ -14,10 +13,7 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // undefined -> y: (N, out_features). One GEMM with the bias preloaded into y.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor());
 
-// activation(x w^T + b) as one node: the activation runs in place on the product and backward
-// reads its derivative from the output, so no tensor or node is made for it. The same numbers as
-// activate(linear(x, w, b), activation). A leaky_relu needs negative_slope >= 0.
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, const Activation& activation);
+// relu(linear(x, w, b)) and the like as one node: ops/activation.h (linear_relu, ...).
 
 // The internal product with transpose flags: op(a) op(b), op = transpose when the flag is set.
 // a, b 2-D. Differentiable.

@@ -12,11 +12,17 @@
 
 namespace minidl::optim {
 
-struct AdamOptions {
+// How weight_decay enters the step: added to the gradient (Adam's L2 penalty) or applied to the
+// parameter apart from the moments (AdamW's decoupled decay). It is the only difference.
+enum class WeightDecay { l2, decoupled };
+
+// Adam's and AdamW's options: the same fields; AdamW's weight_decay defaults to 1e-2, as PyTorch.
+template <WeightDecay kDecay>
+struct AdamOptionsOf {
   double lr = 1e-3;
   std::array<double, 2> betas = {0.9, 0.999};
   double eps = 1e-8;
-  double weight_decay = 0;
+  double weight_decay = kDecay == WeightDecay::decoupled ? 1e-2 : 0;
   bool amsgrad = false;
 
   template <class V> void visit(V&& v) {
@@ -27,29 +33,17 @@ struct AdamOptions {
     v("amsgrad", amsgrad);
   }
 };
+using AdamOptions = AdamOptionsOf<WeightDecay::l2>;
+using AdamWOptions = AdamOptionsOf<WeightDecay::decoupled>;
 
-// AdamW's options differ from Adam's only in the default weight_decay (1e-2, as PyTorch).
-struct AdamWOptions {
-  double lr = 1e-3;
-  std::array<double, 2> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 1e-2;
-  bool amsgrad = false;
-
-  template <class V> void visit(V&& v) {
-    v("lr", lr);
-    v("betas", betas);
-    v("eps", eps);
-    v("weight_decay", weight_decay);
-    v("amsgrad", amsgrad);
-  }
-};
-
-class Adam : public OptimizerOf<AdamOptions> {
+// One implementation, two names: Adam (L2 decay) and AdamW (decoupled decay), below.
+template <WeightDecay kDecay>
+class AdamOf : public OptimizerOf<AdamOptionsOf<kDecay>> {
  public:
-  using Options = AdamOptions;
-  Adam(std::vector<Tensor> params, Options options = {});
-  explicit Adam(std::vector<Group> groups);
+  using Options = AdamOptionsOf<kDecay>;
+  using Group = ParamGroup<Options>;
+  AdamOf(std::vector<Tensor> params, Options options = {});
+  explicit AdamOf(std::vector<Group> groups);
 
   using Optimizer::step;
   void step() override;
@@ -61,30 +55,15 @@ class Adam : public OptimizerOf<AdamOptions> {
 
  private:
   static void validate(const Options& o);
-  Slots state_slots() override;
+  Optimizer::Slots state_slots() override;
 
   std::vector<int64_t> step_;
   std::vector<Tensor> exp_avg_, exp_avg_sq_, max_exp_avg_sq_;  // max_exp_avg_sq_: amsgrad only
 };
 
-class AdamW : public OptimizerOf<AdamWOptions> {
- public:
-  using Options = AdamWOptions;
-  AdamW(std::vector<Tensor> params, Options options = {});
-  explicit AdamW(std::vector<Group> groups);
-
-  using Optimizer::step;
-  void step() override;
-  void reset() override;
-
-  int64_t step_count(size_t i) const { return step_.at(i); }
-
- private:
-  static void validate(const Options& o);
-  Slots state_slots() override;
-
-  std::vector<int64_t> step_;
-  std::vector<Tensor> exp_avg_, exp_avg_sq_, max_exp_avg_sq_;
-};
+extern template class AdamOf<WeightDecay::l2>;
+extern template class AdamOf<WeightDecay::decoupled>;
+using Adam = AdamOf<WeightDecay::l2>;
+using AdamW = AdamOf<WeightDecay::decoupled>;
 
 }  // namespace minidl::optim
