@@ -275,7 +275,7 @@ int grid_command(const GridArgs& args) {
   std::vector<std::string> fixed;
   std::vector<Sweep> sweeps;
   std::vector<Setting> settings;
-  std::vector<std::unique_ptr<io::Config>> configs;  // runs keep a reference to their config
+  std::vector<std::unique_ptr<Config>> configs;  // runs keep a reference to their config
   std::string out = args.out.empty() ? default_grid_dir(args.config) : args.out;
   try {
     for (const std::string& assignment : args.sets) {
@@ -300,7 +300,7 @@ int grid_command(const GridArgs& args) {
     for (const Setting& setting : settings) {
       std::vector<std::string> sets = fixed;
       for (const auto& [key, value] : setting.swept) sets.push_back(key + "=" + value);
-      configs.push_back(std::make_unique<io::Config>(io::Config::load(args.config, sets)));
+      configs.push_back(std::make_unique<Config>(Config::load(args.config, sets)));
     }
     for (const std::string& w : configs[0]->warnings()) std::cerr << "warning: " << w << "\n";
     if (leader && fs::exists(out) && (!fs::is_directory(out) || !fs::is_empty(out))) {
@@ -315,7 +315,7 @@ int grid_command(const GridArgs& args) {
     return kRuntimeError;
   }
   set_num_threads(args.threads);
-  auto seed_of = [&](const io::Config& c) { return args.seed ? *args.seed : c.get_int("train.seed"); };
+  auto seed_of = [&](const Config& c) { return args.seed ? *args.seed : c.get_int("train.seed"); };
   for (size_t i = 0; i < settings.size(); ++i) {
     std::unique_ptr<Run> probe;
     std::string name = args.config + " with " + settings[i].name;

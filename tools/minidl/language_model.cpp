@@ -80,7 +80,7 @@ data::CharVocabulary vocabulary_from_hex(const std::string& hex) {
   return data::CharVocabulary(chars);
 }
 
-std::shared_ptr<nn::Sequential> build_language_model(const io::Config& config, int64_t vocab, uint64_t seed) {
+std::shared_ptr<nn::Sequential> build_language_model(const Config& config, int64_t vocab, uint64_t seed) {
   if (!config.layers()) {
     throw ConfigError(config.name() + ": data.source = \"chars\" needs model.layers (e.g. embedding, lstm, linear)");
   }
@@ -90,7 +90,7 @@ std::shared_ptr<nn::Sequential> build_language_model(const io::Config& config, i
   return build_model(config, d, seed);
 }
 
-int info_language_model(const io::Config& config, const std::string& config_name) {
+int info_language_model(const Config& config, const std::string& config_name) {
   try {
     data::TextSplits text = data::read_text_splits(config.get_string("data.path"), config.get_float("data.val_fraction"),
                                                    config.get_float("data.test_fraction"));
@@ -112,7 +112,7 @@ int info_language_model(const io::Config& config, const std::string& config_name
   }
 }
 
-int train_language_model(const io::Config& config, const std::string& config_name, const std::string& dir,
+int train_language_model(const Config& config, const std::string& config_name, const std::string& dir,
                          uint64_t seed, bool quiet) {
   try {
     const int64_t streams = config.get_int("train.batch_size"), seq_len = config.get_int("data.seq_len");

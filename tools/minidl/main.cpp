@@ -71,6 +71,8 @@ int run_command(int argc, char** argv) {
   info_cmd->add_option("config", info.config, "TOML config file (default configs/disk.toml)");
   info_cmd->add_option("--set", info.sets, "override a config key: --set optimizer.lr=0.01 (repeatable)");
   info_cmd->add_flag("--system", info.system, "print the CPU, its vector extensions and the kernels in use");
+  info_cmd->add_flag("--config-tables", info.config_tables,
+                     "print every config key, layer type, loss, optimizer, scheduler and data source (docs/CONFIG.md's tables)");
 
   EvalArgs eval;
   CLI::App* eval_cmd = app.add_subcommand("eval", "evaluate a saved model on the config's test set");

@@ -267,7 +267,7 @@ int train_command(const TrainArgs& args) {
   const bool writer = dist::rank() == 0;
   // ---- everything that can be wrong with the request is found before anything is written ----
   std::string dir = args.resume.empty() ? (args.out.empty() ? "" : args.out) : args.resume;
-  std::optional<io::Config> config;
+  std::optional<Config> config;
   Checkpoint resume_from;
   std::string config_name;
   int64_t runs = args.runs, seed0 = 0;
@@ -300,7 +300,7 @@ int train_command(const TrainArgs& args) {
       }
       resume_from = load_checkpoint(ckpt);
       config_name = metadata_of(resume_from, ckpt, "config_name");
-      config = io::Config::parse(metadata_of(resume_from, ckpt, "config"), config_name);
+      config = Config::parse(metadata_of(resume_from, ckpt, "config"), config_name);
       runs = counter_of(resume_from, ckpt, "runs");
       // The run continues on as many processes as it started with (checkpoints before issue 17
       // have no count: one process). Another count would change the sums' order, so the bits.
@@ -326,7 +326,7 @@ int train_command(const TrainArgs& args) {
       }
     } else {
       config_name = args.config.empty() ? default_config_path() : args.config;
-      config = io::Config::load(config_name, args.sets);
+      config = Config::load(config_name, args.sets);
       seed0 = args.seed ? *args.seed : config->get_int("train.seed");
       if (dir.empty() && writer) {
         dir = reserve_folder(default_run_dir(config_name));  // a fresh folder, even for runs started together
@@ -537,7 +537,7 @@ int train_shared_runs(const TrainJob& job) {
   return code;
 }
 
-int build_checked_run(const io::Config& cfg, const std::string& config_name, int64_t index, uint64_t seed,
+int build_checked_run(const Config& cfg, const std::string& config_name, int64_t index, uint64_t seed,
                       const std::string& command, std::unique_ptr<Run>& run, bool data_parallel) {
   // Build the run (data, model, loss, optimizer) and push one batch through it: a model that
   // does not fit the data is a config error, reported before the folder exists.
@@ -571,7 +571,7 @@ int build_checked_run(const io::Config& cfg, const std::string& config_name, int
 }
 
 int run_training(const TrainJob& job, std::unique_ptr<Run> run, json* summary_out) {
-  const io::Config& cfg = *job.config;
+  const Config& cfg = *job.config;
   const std::string& dir = job.dir;
   const std::string& config_name = job.config_name;
   const bool resuming = job.resume != nullptr;

@@ -57,7 +57,7 @@ Evaluation evaluate(nn::Module& model, const Objective& objective, const data::D
   return e;
 }
 
-Run::Run(const io::Config& config, int64_t index, uint64_t seed, bool data_parallel)
+Run::Run(const Config& config, int64_t index, uint64_t seed, bool data_parallel)
     : config_(config),
       index_(index),
       seed_(seed),
