@@ -83,6 +83,8 @@ class Run {
  private:
   // Throws Diverged when the loss or a parameter's gradient is not finite.
   void check_finite(double loss_value, int64_t step) const;
+  // One optimizer step of a data-parallel run (trainer.cpp says what it sums).
+  double data_parallel_step(const data::Batch& batch, int64_t step, int64_t& n, Tensor& global_sums);
 
   const Config& config_;
   int64_t index_;
