@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "minidl/error.h"
-#include "minidl/io/config.h"
+#include "config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
@@ -18,14 +18,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     input.resize(nul);
   }
   try {
-    minidl::io::Config config = minidl::io::Config::parse(input, "fuzz.toml", overrides);
+    minidl::cli::Config config = minidl::cli::Config::parse(input, "fuzz.toml", overrides);
     // A valid config reads its keys and round-trips through its TOML text.
     (void)config.get_string("optimizer.name");
     (void)config.get_float("optimizer.lr");
     (void)config.get_int("train.epochs");
     (void)config.get_floats("optimizer.betas");
     (void)config.layers();
-    minidl::io::Config again = minidl::io::Config::parse(config.to_toml(), "fuzz.toml");
+    minidl::cli::Config again = minidl::cli::Config::parse(config.to_toml(), "fuzz.toml");
     if (again.to_toml() != config.to_toml()) __builtin_trap();
   } catch (const minidl::Error&) {
     // A rejected config: the expected outcome for most inputs.

@@ -31,7 +31,6 @@
 #include "minidl/gradcheck.h"
 #include "minidl/nn.h"
 #include "minidl/io/checkpoint.h"
-#include "minidl/io/config.h"
 #include "minidl/kernels.h"
 #include "minidl/system.h"
 #include "minidl/ops/activation.h"

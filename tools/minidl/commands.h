@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "minidl/io/checkpoint.h"
-#include "minidl/io/config.h"
+#include "config.h"
 #include "trainer.h"
 
 namespace minidl::cli {
@@ -35,7 +35,7 @@ int train_command(const TrainArgs& args);
 // One training of a validated config into the run folder `dir`: `runs` runs with seeds seed..,
 // or the continuation of `resume` (a checkpoint of that folder).
 struct TrainJob {
-  const io::Config* config = nullptr;
+  const Config* config = nullptr;
   std::string config_name;
   std::string dir;
   int64_t runs = 1;
@@ -53,7 +53,7 @@ struct TrainJob {
 // Builds run `index` of `config` and pushes one batch through it, so that a model that does not
 // fit the data is found before anything is written. Returns kOk with `run`, or the exit code
 // after printing the error.
-int build_checked_run(const io::Config& config, const std::string& config_name, int64_t index, uint64_t seed,
+int build_checked_run(const Config& config, const std::string& config_name, int64_t index, uint64_t seed,
                       const std::string& command, std::unique_ptr<Run>& run, bool data_parallel = false);
 // Trains `job` starting with `first` (from build_checked_run: run 0, or the resumed run), writes
 // the run folder and prints the summary line; `summary` (if given) receives summary.json.
@@ -73,6 +73,7 @@ struct InfoArgs {
   std::string config;
   std::vector<std::string> sets;
   bool system = false;  // --system: the CPU and kernels instead of a config's network
+  bool config_tables = false;  // --config-tables: the registry's tables (docs/CONFIG.md's)
 };
 int info_command(const InfoArgs& args);
 
@@ -118,7 +119,7 @@ bool draw_grid_plot(const std::string& dir, std::vector<std::string>& warnings, 
 
 // A model restored from a checkpoint for eval and predict (eval.cpp).
 struct LoadedModel {
-  io::Config config;
+  Config config;
   std::string config_name;                 // for messages
   bool config_from_checkpoint = false;     // the config stored in the checkpoint's metadata
   uint64_t seed = 0;                       // of the data and the model

@@ -73,13 +73,13 @@ LoadedModel load_model(const std::string& config_path, const std::vector<std::st
 
   // The config: the one given, else the one the model was trained with, else the default.
   std::string config_name;
-  std::optional<io::Config> config;
+  std::optional<Config> config;
   if (!config_path.empty()) {
     config_name = config_path;
-    config = io::Config::load(config_path, sets);
+    config = Config::load(config_path, sets);
   } else if (file.metadata.contains("config")) {
     config_name = checkpoint + " (its config)";
-    config = io::Config::parse(file.metadata.at("config"), config_name, sets);
+    config = Config::parse(file.metadata.at("config"), config_name, sets);
   } else {
     // No silent fallback to the default config: a model is only right with the network and the
     // data it was trained with.
@@ -92,7 +92,7 @@ LoadedModel load_model(const std::string& config_path, const std::vector<std::st
   // The data: raw, then standardised by the stored statistics, or as the config says.
   Data d;
   if (standardizer) {
-    io::Config raw = *config;
+    Config raw = *config;
     raw.set("data.standardize=false");
     d = load_data(raw, data_seed);
     d.train = standardized(d.train, *standardizer, checkpoint);

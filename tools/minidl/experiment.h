@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "minidl/minidl.h"
-#include "minidl/io/config.h"
+#include "config.h"
 #include "minidl/nn.h"
 #include "minidl/optim.h"
 
@@ -37,11 +37,11 @@ struct Data {
 };
 
 // Data of one run; `seed` draws the disk points (other sources ignore it).
-Data load_data(const io::Config& config, uint64_t seed);
+Data load_data(const Config& config, uint64_t seed);
 
 // The network of model.layers (or the default 2-25-25-25-C ReLU), in_features inferred from the
 // data. Weights are drawn from Generator(seed).
-std::shared_ptr<nn::Sequential> build_model(const io::Config& config, const Data& data, uint64_t seed);
+std::shared_ptr<nn::Sequential> build_model(const Config& config, const Data& data, uint64_t seed);
 
 // The loss of a batch and how to read predictions from the outputs.
 struct Objective {
@@ -50,18 +50,18 @@ struct Objective {
   bool classification = true;
   std::string repr;  // "CrossEntropyLoss(reduction=mean)"
 };
-Objective build_objective(const io::Config& config, const Data& data);
+Objective build_objective(const Config& config, const Data& data);
 
-std::unique_ptr<optim::Optimizer> build_optimizer(const io::Config& config, const std::vector<Tensor>& params);
+std::unique_ptr<optim::Optimizer> build_optimizer(const Config& config, const std::vector<Tensor>& params);
 // Full-batch optimizers (lbfgs, bfgs) step with a closure over the whole training set.
-bool is_full_batch(const io::Config& config);
+bool is_full_batch(const Config& config);
 
 // The learning-rate schedule: an LRScheduler stepped per epoch or per optimizer step, or
 // ReduceLROnPlateau stepped per epoch with the validation (else training) loss.
 class Schedule {
  public:
   Schedule() = default;
-  Schedule(const io::Config& config, optim::Optimizer& optimizer, int64_t steps_per_epoch);
+  Schedule(const Config& config, optim::Optimizer& optimizer, int64_t steps_per_epoch);
   void after_step();
   void after_epoch(double monitored_loss);
   StateDict state_dict() const;

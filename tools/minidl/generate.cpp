@@ -23,7 +23,7 @@ int generate_command(const GenerateArgs& args) {
       throw ConfigError(args.checkpoint + ": not a character model of `minidl train` (no vocabulary and config in its metadata)");
     }
     vocabulary = vocabulary_from_hex(it->second);
-    io::Config config = io::Config::parse(file.metadata.at("config"), args.checkpoint);
+    Config config = Config::parse(file.metadata.at("config"), args.checkpoint);
     model = build_language_model(config, vocabulary.size(), 0);
     model->load_state_dict(file.tensors);
     model->eval();

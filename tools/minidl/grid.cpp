@@ -19,6 +19,7 @@
 #include "minidl/dist/collectives.h"
 #include "minidl/dist/process_group.h"
 #include "commands.h"
+#include "statistics.h"
 #include "minidl/io/atomic_file.h"
 #include "minidl/threads.h"
 #include "plots.h"
@@ -132,23 +133,6 @@ std::vector<Setting> cartesian_product(const std::vector<Sweep>& sweeps) {
   return settings;
 }
 
-double mean_over(const json& runs, const char* key) {
-  double s = 0;
-  for (const auto& r : runs) {
-    if (!r.contains(key) || !r[key].is_number()) return NAN;
-    s += r[key].get<double>();
-  }
-  return runs.empty() ? NAN : s / static_cast<double>(runs.size());
-}
-
-double std_over(const json& runs, const char* key) {  // sample std over runs, as `train`'s summary
-  if (runs.size() < 2) return 0.0;
-  double m = mean_over(runs, key), s = 0;
-  if (std::isnan(m)) return NAN;
-  for (const auto& r : runs) s += (r[key].get<double>() - m) * (r[key].get<double>() - m);
-  return std::sqrt(s / static_cast<double>(runs.size() - 1));
-}
-
 json number_or_null(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
 
 std::string default_grid_dir(const std::string& config_path) {
@@ -158,6 +142,44 @@ std::string default_grid_dir(const std::string& config_path) {
   std::ostringstream os;
   os << "runs/grid-" << fs::path(config_path).stem().string() << "-" << std::put_time(&tm, "%Y%m%d-%H%M%S");
   return os.str();
+}
+
+}  // namespace
+
+namespace {
+
+// grid.gp: the mean test accuracy (or loss) of each setting against the first swept key, with std
+// error bars, one series per combination of the other keys. A numeric key is a line; a categorical
+// one (optimizer.name) is points over its values: no order between them for a line to follow.
+std::string grid_script(const std::string& key, bool accuracy, bool numeric, bool log_x, int64_t runs,
+                        const std::vector<std::string>& series, const std::vector<std::string>& diverged_names) {
+  std::ostringstream gp;
+  gp << "# " << (accuracy ? "Test accuracy" : "Test loss") << " per setting of `minidl grid`: mean with std error bars.\n"
+     << "set terminal pngcairo noenhanced size 800,500 font 'DejaVu Sans,10'\nset output 'grid.png'\n"
+     << "set datafile separator ','\nset grid\nset key bottom right\n"
+     << "set title '" << (accuracy ? "test accuracy" : "test loss") << " against " << key << " (mean"
+     << (runs > 1 ? " and std over " + std::to_string(runs) + " runs" : " of 1 run") << ")";
+  if (!diverged_names.empty()) {
+    std::string names;
+    for (const std::string& n : diverged_names) names += (names.empty() ? "" : ", ") + n;
+    for (char& c : names) c = c == '\'' ? '"' : c;
+    gp << "; diverged: " << names;
+  }
+  gp << "'\n"
+     << "set xlabel '" << key << "'\nset ylabel '" << (accuracy ? "test accuracy" : "test loss") << "'\n"
+     << "set autoscale xfix\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nset format x '%g'\n";
+  if (log_x) gp << "set logscale x\n";
+  if (accuracy) gp << "set format y '%g%%'\nset yrange [*:* < 100]\n";
+  std::string scale = accuracy ? "100*" : "";
+  gp << "plot ";
+  for (size_t b = 0; b < series.size(); ++b) {
+    std::string title = series[b].empty() ? (accuracy ? "test accuracy" : "test loss") : series[b];
+    for (char& c : title) c = c == '\'' ? '"' : c;
+    gp << (b ? ", \\\n     " : "") << "'grid.csv' index " << b << " using 1:(" << scale << "$2):(" << scale << "$3)"
+       << (numeric ? "" : ":xticlabels(4)") << (numeric ? " with yerrorlines" : " with yerrorbars") << " pt 7 lw 2 title '" << title << "'";
+  }
+  gp << "\n";
+  return gp.str();
 }
 
 }  // namespace
@@ -228,34 +250,8 @@ bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warni
   }
   write_file_atomically((dir / "grid.csv").string(), csv.str());
 
-  int64_t runs = grid["runs"].get<int64_t>();
-  std::ostringstream gp;
-  gp << "# " << (accuracy ? "Test accuracy" : "Test loss") << " per setting of `minidl grid`: mean with std error bars.\n"
-     << "set terminal pngcairo noenhanced size 800,500 font 'DejaVu Sans,10'\nset output 'grid.png'\n"
-     << "set datafile separator ','\nset grid\nset key bottom right\n"
-     << "set title '" << (accuracy ? "test accuracy" : "test loss") << " against " << key << " (mean"
-     << (runs > 1 ? " and std over " + std::to_string(runs) + " runs" : " of 1 run") << ")";
-  if (!diverged_names.empty()) {
-    std::string names;
-    for (const std::string& n : diverged_names) names += (names.empty() ? "" : ", ") + n;
-    for (char& c : names) c = c == '\'' ? '"' : c;
-    gp << "; diverged: " << names;
-  }
-  gp << "'\n"
-     << "set xlabel '" << key << "'\nset ylabel '" << (accuracy ? "test accuracy" : "test loss") << "'\n"
-     << "set autoscale xfix\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nset format x '%g'\n";
-  if (log_x) gp << "set logscale x\n";
-  if (accuracy) gp << "set format y '%g%%'\nset yrange [*:* < 100]\n";
-  std::string scale = accuracy ? "100*" : "";
-  gp << "plot ";
-  for (size_t b = 0; b < series.size(); ++b) {
-    std::string title = series[b].empty() ? (accuracy ? "test accuracy" : "test loss") : series[b];
-    for (char& c : title) c = c == '\'' ? '"' : c;
-    gp << (b ? ", \\\n     " : "") << "'grid.csv' index " << b << " using 1:(" << scale << "$2):(" << scale << "$3)"
-       << (numeric ? "" : ":xticlabels(4)") << " with yerrorlines pt 7 lw 2 title '" << title << "'";
-  }
-  gp << "\n";
-  write_file_atomically((dir / "grid.gp").string(), gp.str());
+  write_file_atomically((dir / "grid.gp").string(),
+                        grid_script(key, accuracy, numeric, log_x, grid["runs"].get<int64_t>(), series, diverged_names));
   if (!have_gnuplot()) {
     warnings.push_back("gnuplot is not installed (apt-get install gnuplot-nox): run `minidl plot " + dir.string() +
                        "` after installing it");
@@ -266,44 +262,64 @@ bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warni
   return r == PlotResult::drawn;
 }
 
-int grid_command(const GridArgs& args) {
-  // Under mpirun the settings are shared among the ranks (setting i goes to rank i mod N), each
-  // trained by one process as in a one-process grid; rank 0 gathers the rows and writes grid.json.
-  const int world = dist::world_size(), rank = dist::rank();
-  const bool leader = rank == 0;
-  // ---- the request, every setting's config and model checked before anything is written ----
+namespace {
+
+// The --set flags: key=[v1,v2,...] is swept, key=value fixed. Throws ConfigError.
+void read_sets(const std::vector<std::string>& sets, std::vector<std::string>& fixed, std::vector<Sweep>& sweeps) {
+  for (const std::string& assignment : sets) {
+    size_t eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError("--set " + assignment + ": expected key=[v1,v2,...] (swept) or key=value (fixed)");
+    }
+    std::string key = trim(assignment.substr(0, eq)), value = trim(assignment.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '[' && value.back() == ']') {
+      for (const Sweep& s : sweeps) {
+        if (s.key == key) throw ConfigError("--set " + assignment + ": " + key + " is swept twice");
+      }
+      sweeps.push_back({key, split_elements(value.substr(1, value.size() - 2), assignment)});
+    } else {
+      fixed.push_back(assignment);
+    }
+  }
+  if (sweeps.empty()) {
+    throw ConfigError("nothing to sweep: give at least one --set key=[v1,v2,...] (e.g. --set optimizer.lr=[0.001,0.01])");
+  }
+}
+
+// A grid being run: its settings, each setting's config and, for this rank's settings, its first
+// run (built once: probed before anything is written, then trained).
+struct Grid {
+  explicit Grid(const GridArgs& a) : args(a) {}
+  const GridArgs& args;
   std::vector<std::string> fixed;
   std::vector<Sweep> sweeps;
   std::vector<Setting> settings;
-  std::vector<std::unique_ptr<io::Config>> configs;  // runs keep a reference to their config
-  std::string out = args.out.empty() ? default_grid_dir(args.config) : args.out;
+  std::vector<std::unique_ptr<Config>> configs;  // runs keep a reference to their config
+  std::vector<std::unique_ptr<Run>> first_runs;
+  std::string out;
+  int world = 1, rank = 0;
+
+  int64_t seed_of(size_t i) const { return args.seed ? *args.seed : configs[i]->get_int("train.seed"); }
+  bool mine(size_t i) const { return static_cast<int>(i % static_cast<size_t>(world)) == rank; }
+  int check_request();
+  int probe_settings();
+  int lock_folder(std::unique_ptr<RunLock>& lock);
+  int train_setting(size_t i, bool verbose, json& row);
+  json gather_rows(const json& mine_rows) const;
+  int report(const json& rows) const;
+};
+
+int Grid::check_request() {
   try {
-    for (const std::string& assignment : args.sets) {
-      size_t eq = assignment.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        throw ConfigError("--set " + assignment + ": expected key=[v1,v2,...] (swept) or key=value (fixed)");
-      }
-      std::string key = trim(assignment.substr(0, eq)), value = trim(assignment.substr(eq + 1));
-      if (value.size() >= 2 && value.front() == '[' && value.back() == ']') {
-        for (const Sweep& s : sweeps) {
-          if (s.key == key) throw ConfigError("--set " + assignment + ": " + key + " is swept twice");
-        }
-        sweeps.push_back({key, split_elements(value.substr(1, value.size() - 2), assignment)});
-      } else {
-        fixed.push_back(assignment);
-      }
-    }
-    if (sweeps.empty()) {
-      throw ConfigError("nothing to sweep: give at least one --set key=[v1,v2,...] (e.g. --set optimizer.lr=[0.001,0.01])");
-    }
+    read_sets(args.sets, fixed, sweeps);
     settings = cartesian_product(sweeps);
     for (const Setting& setting : settings) {
       std::vector<std::string> sets = fixed;
       for (const auto& [key, value] : setting.swept) sets.push_back(key + "=" + value);
-      configs.push_back(std::make_unique<io::Config>(io::Config::load(args.config, sets)));
+      configs.push_back(std::make_unique<Config>(Config::load(args.config, sets)));
     }
     for (const std::string& w : configs[0]->warnings()) std::cerr << "warning: " << w << "\n";
-    if (leader && fs::exists(out) && (!fs::is_directory(out) || !fs::is_empty(out))) {
+    if (rank == 0 && fs::exists(out) && (!fs::is_directory(out) || !fs::is_empty(out))) {
       std::cerr << "minidl grid: --out " << out << " exists and is not empty; choose another folder or remove it\n";
       return kUsageError;
     }
@@ -314,20 +330,24 @@ int grid_command(const GridArgs& args) {
     std::cerr << "minidl grid: " << e.what() << "\n";
     return kRuntimeError;
   }
-  set_num_threads(args.threads);
-  auto seed_of = [&](const io::Config& c) { return args.seed ? *args.seed : c.get_int("train.seed"); };
+  return kOk;
+}
+
+// Every setting's model is built and probed before the folder exists; this rank keeps its own.
+int Grid::probe_settings() {
   for (size_t i = 0; i < settings.size(); ++i) {
     std::unique_ptr<Run> probe;
     std::string name = args.config + " with " + settings[i].name;
-    if (int code = build_checked_run(*configs[i], name, 0, static_cast<uint64_t>(seed_of(*configs[i])), "grid", probe)) {
-      return code;
-    }
+    if (int code = build_checked_run(*configs[i], name, 0, static_cast<uint64_t>(seed_of(i)), "grid", probe)) return code;
+    first_runs.push_back(mine(i) ? std::move(probe) : nullptr);
   }
+  return kOk;
+}
 
-  // ---- one grid writes the folder (a default name is never taken twice) ----
-  std::unique_ptr<RunLock> lock;
+// One grid writes the folder (a default name is never taken twice).
+int Grid::lock_folder(std::unique_ptr<RunLock>& lock) {
   try {
-    if (leader) {
+    if (rank == 0) {
       if (args.out.empty()) out = reserve_folder(out);
       lock = std::make_unique<RunLock>(out);
     }
@@ -335,98 +355,71 @@ int grid_command(const GridArgs& args) {
     std::cerr << "minidl grid: " << e.what() << "\n";
     return kRuntimeError;
   }
-  if (leader && !lock->was_empty()) {
+  if (rank == 0 && !lock->was_empty()) {
     std::cerr << "minidl grid: " << out << " is not empty (another process wrote it meanwhile); choose another folder\n";
     return kUsageError;
   }
   if (world > 1) out = dist::all_gather(out)[0];  // rank 0's folder (a default name has rank 0's clock)
+  return kOk;
+}
 
-  // ---- train every setting ----
-  const bool verbose = !args.quiet && leader;  // one display: rank 0's (its own settings)
-  if (verbose) {
-    std::cout << "minidl grid " << args.config << ": " << settings.size() << " settings x " << args.runs
-              << (args.runs == 1 ? " run" : " runs") << ", writing " << out
-              << (world > 1 ? ", shared among " + std::to_string(world) + " processes" : std::string()) << "\n";
+// Trains setting i in its folder (the path of `train`) and fills its row of grid.json.
+int Grid::train_setting(size_t i, bool verbose, json& row) {
+  const Setting& setting = settings[i];
+  if (verbose) std::cout << "[" << i + 1 << "/" << settings.size() << "] " << setting.name << ": " << std::flush;
+  TrainJob job;
+  job.config = configs[i].get();
+  job.config_name = args.config;
+  job.dir = (fs::path(out) / setting.name).string();
+  job.runs = args.runs;
+  job.seed = seed_of(i);
+  job.quiet = true;  // one line per setting: the summary line of `train`
+  job.command = "grid";
+  job.summary_line = verbose;
+  json summary;
+  if (int code = run_training(job, std::move(first_runs[i]), &summary)) {
+    // A diverged setting is a result of the sweep (too large a learning rate): marked, and
+    // the grid goes on with the others.
+    if (!(code == kRuntimeError && summary.contains("diverged"))) return code;
+    if (verbose) std::cout << "diverged at epoch " << summary["diverged"]["epoch"] << "; going on" << std::endl;
   }
-  json mine = json::object();  // this rank's rows by setting index
-  for (size_t i = 0; i < settings.size(); ++i) {
-    if (static_cast<int>(i % static_cast<size_t>(world)) != rank) continue;
-    const Setting& setting = settings[i];
-    std::string dir = (fs::path(out) / setting.name).string();
-    if (verbose) std::cout << "[" << i + 1 << "/" << settings.size() << "] " << setting.name << ": " << std::flush;
-    std::unique_ptr<Run> run;
-    int64_t seed = seed_of(*configs[i]);
-    if (int code = build_checked_run(*configs[i], args.config, 0, static_cast<uint64_t>(seed), "grid", run)) return code;
-    TrainJob job;
-    job.config = configs[i].get();
-    job.config_name = args.config;
-    job.dir = dir;
-    job.runs = args.runs;
-    job.seed = seed;
-    job.quiet = true;  // one line per setting: the summary line of `train`
-    job.command = "grid";
-    job.summary_line = verbose;
-    json summary;
-    if (int code = run_training(job, std::move(run), &summary)) {
-      // A diverged setting is a result of the sweep (too large a learning rate): marked, and
-      // the grid goes on with the others.
-      if (!(code == kRuntimeError && summary.contains("diverged"))) return code;
-      if (verbose) std::cout << "diverged at epoch " << summary["diverged"]["epoch"] << "; going on" << std::endl;
+  row["name"] = setting.name;
+  row["dir"] = setting.name;
+  row["set"] = json::object();
+  for (const auto& [key, value] : setting.swept) row["set"][key] = literal_json(value);
+  const json& runs = summary["runs"];
+  for (const char* key : {"test_accuracy", "test_loss"}) {
+    row[std::string(key) + "_mean"] = number_or_null(mean_over(runs, key));
+    row[std::string(key) + "_std"] = number_or_null(std_over(runs, key));
+  }
+  row["train_accuracy_mean"] = number_or_null(mean_over(runs, "train_accuracy"));
+  row["train_seconds_mean"] = number_or_null(mean_over(runs, "train_seconds"));
+  if (summary.contains("diverged")) {
+    row["diverged"] = summary["diverged"];
+    for (const char* key : {"test_accuracy_mean", "test_accuracy_std", "test_loss_mean", "test_loss_std",
+                            "train_accuracy_mean"}) {
+      row[key] = nullptr;  // the runs before the diverged one are in its folder's summary.json
     }
-    json row;
-    row["name"] = setting.name;
-    row["dir"] = setting.name;
-    row["set"] = json::object();
-    for (const auto& [key, value] : setting.swept) row["set"][key] = literal_json(value);
-    const json& runs = summary["runs"];
-    row["test_accuracy_mean"] = number_or_null(mean_over(runs, "test_accuracy"));
-    row["test_accuracy_std"] = number_or_null(std_over(runs, "test_accuracy"));
-    row["test_loss_mean"] = number_or_null(mean_over(runs, "test_loss"));
-    row["test_loss_std"] = number_or_null(std_over(runs, "test_loss"));
-    row["train_accuracy_mean"] = number_or_null(mean_over(runs, "train_accuracy"));
-    row["train_seconds_mean"] = number_or_null(mean_over(runs, "train_seconds"));
-    if (summary.contains("diverged")) {
-      row["diverged"] = summary["diverged"];
-      for (const char* key : {"test_accuracy_mean", "test_accuracy_std", "test_loss_mean", "test_loss_std",
-                              "train_accuracy_mean"}) {
-        row[key] = nullptr;  // the runs before the diverged one are in its folder's summary.json
-      }
-    }
-    mine[std::to_string(i)] = row;
   }
-  // Every rank's rows to rank 0, in setting order: the grid.json of a one-process grid.
-  json rows = json::array();
-  {
-    std::vector<std::string> parts = world > 1 ? dist::all_gather(mine.dump()) : std::vector<std::string>{mine.dump()};
-    json all = json::object();
-    for (const std::string& part : parts) all.update(json::parse(part));
-    for (size_t i = 0; i < settings.size(); ++i) rows.push_back(all.at(std::to_string(i)));
-  }
-  if (!leader) return kOk;
+  return kOk;
+}
 
-  // ---- grid.json, the table, grid.png ----
-  json grid;
-  grid["schema_version"] = 1;
-  grid["config"] = args.config;
-  grid["runs"] = args.runs;
-  grid["swept"] = json::array();
-  for (const Sweep& s : sweeps) grid["swept"].push_back(s.key);
-  grid["fixed"] = fixed;
-  grid["settings"] = rows;
-  try {
-    write_file_atomically((fs::path(out) / "grid.json").string(), grid.dump(2) + "\n");
-  } catch (const std::exception& e) {
-    std::cerr << "minidl grid: " << e.what() << "\n";
-    return kRuntimeError;
-  }
-  // Settings that diverged are marked in the table and left out of "best" and of the plot.
+// Every rank's rows to every rank, in setting order: the grid.json of a one-process grid.
+json Grid::gather_rows(const json& mine_rows) const {
+  std::vector<std::string> parts = world > 1 ? dist::all_gather(mine_rows.dump()) : std::vector<std::string>{mine_rows.dump()};
+  json all = json::object(), rows = json::array();
+  for (const std::string& part : parts) all.update(json::parse(part));
+  for (size_t i = 0; i < settings.size(); ++i) rows.push_back(all.at(std::to_string(i)));
+  return rows;
+}
+
+// The table of settings; returns the best (by test accuracy, else test loss), or rows.size()
+// when every setting diverged.
+size_t print_table(const json& rows) {
   auto diverged = [](const json& r) { return r.contains("diverged"); };
   size_t first_ok = 0;
   while (first_ok < rows.size() && diverged(rows[first_ok])) ++first_ok;
-  if (first_ok == rows.size()) {
-    std::cerr << "minidl grid: every setting diverged (see the \"diverged\" entries of " << out << "/grid.json)\n";
-    return kRuntimeError;
-  }
+  if (first_ok == rows.size()) return first_ok;
   bool accuracy = !rows[first_ok]["test_accuracy_mean"].is_null();
   size_t width = 7;
   for (const json& r : rows) width = std::max(width, r["name"].get<std::string>().size());
@@ -456,9 +449,34 @@ int grid_command(const GridArgs& args) {
                 accuracy ? (std::to_string(r["test_loss_mean"].get<double>()).c_str()) : "",
                 r["train_seconds_mean"].get<double>());
   }
+  return best;
+}
+
+// grid.json, the table, grid.png and the best setting (rank 0).
+int Grid::report(const json& rows) const {
+  json grid;
+  grid["schema_version"] = 1;
+  grid["config"] = args.config;
+  grid["runs"] = args.runs;
+  grid["swept"] = json::array();
+  for (const Sweep& s : sweeps) grid["swept"].push_back(s.key);
+  grid["fixed"] = fixed;
+  grid["settings"] = rows;
+  try {
+    write_file_atomically((fs::path(out) / "grid.json").string(), grid.dump(2) + "\n");
+  } catch (const std::exception& e) {
+    std::cerr << "minidl grid: " << e.what() << "\n";
+    return kRuntimeError;
+  }
+  // Settings that diverged are marked in the table and left out of "best" and of the plot.
+  size_t best = print_table(rows);
+  if (best == rows.size()) {
+    std::cerr << "minidl grid: every setting diverged (see the \"diverged\" entries of " << out << "/grid.json)\n";
+    return kRuntimeError;
+  }
   std::vector<std::string> warnings;
   bool all_equal = rows.size() > 1;
-  for (const json& r : rows) all_equal &= !diverged(r) && r["test_loss_mean"] == rows[0]["test_loss_mean"];
+  for (const json& r : rows) all_equal &= !r.contains("diverged") && r["test_loss_mean"] == rows[0]["test_loss_mean"];
   if (all_equal) {
     warnings.push_back("every setting gave exactly the same results: do the swept keys change anything in this config?");
   }
@@ -474,6 +492,39 @@ int grid_command(const GridArgs& args) {
             << (drawn ? ", " + out + "/grid.png" : std::string()) << "\n";
   std::cout.flush();
   return kOk;
+}
+
+}  // namespace
+
+// Under mpirun the settings are shared among the ranks (setting i goes to rank i mod N), each
+// trained by one process as in a one-process grid; rank 0 gathers the rows and writes grid.json.
+int grid_command(const GridArgs& args) {
+  Grid grid(args);
+  grid.world = dist::world_size();
+  grid.rank = dist::rank();
+  grid.out = args.out.empty() ? default_grid_dir(args.config) : args.out;
+  // ---- the request, every setting's config and model checked before anything is written ----
+  if (int code = grid.check_request()) return code;
+  set_num_threads(args.threads);
+  if (int code = grid.probe_settings()) return code;
+  std::unique_ptr<RunLock> lock;
+  if (int code = grid.lock_folder(lock)) return code;
+  // ---- train every setting ----
+  const bool verbose = !args.quiet && grid.rank == 0;  // one display: rank 0's (its own settings)
+  if (verbose) {
+    std::cout << "minidl grid " << args.config << ": " << grid.settings.size() << " settings x " << args.runs
+              << (args.runs == 1 ? " run" : " runs") << ", writing " << grid.out
+              << (grid.world > 1 ? ", shared among " + std::to_string(grid.world) + " processes" : std::string()) << "\n";
+  }
+  json mine = json::object();  // this rank's rows by setting index
+  for (size_t i = 0; i < grid.settings.size(); ++i) {
+    if (!grid.mine(i)) continue;
+    json row;
+    if (int code = grid.train_setting(i, verbose, row)) return code;
+    mine[std::to_string(i)] = row;
+  }
+  json rows = grid.gather_rows(mine);
+  return grid.rank == 0 ? grid.report(rows) : kOk;
 }
 
 }  // namespace minidl::cli

@@ -1,11 +1,13 @@
 // `minidl info`: what a config builds, without training it: the data's shape, the module tree
-// (PyTorch's print(model)) and the layer table (nn::summary) for one example.
+// (PyTorch's print(model)) and the layer table (nn::summary) for one example; with
+// --config-tables, the registry's keys and names as docs/CONFIG.md shows them.
 #include <iostream>
 #include <sstream>
 
 #include "commands.h"
 #include "language_model.h"
 #include "minidl/nn/summary.h"
+#include "registry/registry.h"
 #include "system_report.h"
 
 namespace minidl::cli {
@@ -13,7 +15,7 @@ namespace minidl::cli {
 namespace {
 
 // The rates the training will really use: one-cycle sets them from max_lr (default optimizer.lr).
-std::string learning_rates(const io::Config& config) {
+std::string learning_rates(const Config& config) {
   std::ostringstream os;
   if (config.get_string("scheduler.name") != "onecycle") {
     os << "lr " << config.get_float("optimizer.lr");
@@ -33,10 +35,14 @@ int info_command(const InfoArgs& args) {
     print_system(std::cout);
     return kOk;
   }
+  if (args.config_tables) {
+    for (const std::string& block : config_tables()) std::cout << block << "\n";
+    return kOk;
+  }
   std::string config_name = args.config.empty() ? default_config_path() : args.config;
-  std::optional<io::Config> config;
+  std::optional<Config> config;
   try {
-    config = io::Config::load(config_name, args.sets);
+    config = Config::load(config_name, args.sets);
     for (const std::string& w : config->warnings()) std::cerr << "warning: " << w << "\n";
   } catch (const ConfigError& e) {
     std::cerr << "minidl info: " << e.what() << "\n";

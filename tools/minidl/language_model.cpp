@@ -2,6 +2,7 @@
 // state carried across batches, losses in bits per character.
 #include "language_model.h"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -80,7 +81,7 @@ data::CharVocabulary vocabulary_from_hex(const std::string& hex) {
   return data::CharVocabulary(chars);
 }
 
-std::shared_ptr<nn::Sequential> build_language_model(const io::Config& config, int64_t vocab, uint64_t seed) {
+std::shared_ptr<nn::Sequential> build_language_model(const Config& config, int64_t vocab, uint64_t seed) {
   if (!config.layers()) {
     throw ConfigError(config.name() + ": data.source = \"chars\" needs model.layers (e.g. embedding, lstm, linear)");
   }
@@ -90,7 +91,7 @@ std::shared_ptr<nn::Sequential> build_language_model(const io::Config& config, i
   return build_model(config, d, seed);
 }
 
-int info_language_model(const io::Config& config, const std::string& config_name) {
+int info_language_model(const Config& config, const std::string& config_name) {
   try {
     data::TextSplits text = data::read_text_splits(config.get_string("data.path"), config.get_float("data.val_fraction"),
                                                    config.get_float("data.test_fraction"));
@@ -112,30 +113,86 @@ int info_language_model(const io::Config& config, const std::string& config_name
   }
 }
 
-int train_language_model(const io::Config& config, const std::string& config_name, const std::string& dir,
+namespace {
+
+// The text's splits; validation and test must hold one step of seq_len + 1 characters.
+data::TextSplits read_checked_text(const Config& config, int64_t seq_len) {
+  data::TextSplits text = data::read_text_splits(config.get_string("data.path"), config.get_float("data.val_fraction"),
+                                                 config.get_float("data.test_fraction"));
+  if (text.val.numel() < seq_len + 1 || text.test.numel() < seq_len + 1) {
+    throw ConfigError(config.name() + ": data.val_fraction and data.test_fraction leave fewer than data.seq_len + 1 = " +
+                      std::to_string(seq_len + 1) + " characters for validation or test");
+  }
+  return text;
+}
+
+// A model that does not end in one logit per character is a config error, found before writing.
+void check_logits(const Config& config, nn::Sequential& model, int64_t vocab) {
+  NoGradGuard no_grad;
+  std::vector<nn::RecurrentState> states;
+  Tensor probe = forward_carrying_state(model, zeros({1, 2}, kInt64), states);
+  if (probe.dim() != 3 || probe.size(2) != vocab) {
+    throw ConfigError(config.name() + ": a character model must map (N, T) codes to (N, T, " + std::to_string(vocab) +
+                      ") logits (one per character of the vocabulary), but it gives " + to_string(probe.shape()) +
+                      "; end model.layers with {type = \"linear\", out_features = 0} and use output = \"all\"");
+  }
+}
+
+// One epoch of truncated backpropagation through time over the (streams, columns) codes `train`,
+// from zero states; returns the summed loss over the `counted` characters.
+double train_text_epoch(nn::Sequential& model, optim::Optimizer& optimizer, Schedule& schedule, const Tensor& train,
+                        int64_t seq_len, double clip, int64_t& counted) {
+  const int64_t columns = train.size(1);
+  std::vector<nn::RecurrentState> states;  // each epoch starts from zero states
+  double loss_sum = 0;
+  for (int64_t begin = 0; begin + 1 < columns; begin += seq_len) {
+    int64_t t = std::min(seq_len, columns - 1 - begin);
+    Tensor x = narrow(train, 1, begin, t), y = narrow(train, 1, begin + 1, t);
+    Tensor logits = forward_carrying_state(model, x, states);
+    Tensor loss = cross_entropy(logits.reshape({-1, logits.size(2)}), y.reshape({-1}));
+    optimizer.zero_grad();
+    loss.backward();
+    if (clip > 0) nn::utils::clip_grad_norm_(model.parameters(), clip);
+    optimizer.step();
+    schedule.after_step();
+    loss_sum += loss.item() * static_cast<double>(x.numel());
+    counted += x.numel();
+  }
+  return loss_sum;
+}
+
+// summary.json of a language model; `losses`: train, validation and test, in nats per character.
+nlohmann::json text_summary(const std::string& config_name, const std::array<double, 3>& losses, double train_seconds,
+                            int64_t chars_trained, int64_t seq_len, int64_t parameters, int64_t vocab) {
+  nlohmann::json summary;
+  summary["schema_version"] = 1;
+  summary["config"] = config_name;
+  summary["train_bpc"] = bits(losses[0]);
+  summary["val_bpc"] = bits(losses[1]);
+  summary["test_bpc"] = bits(losses[2]);
+  summary["val_loss"] = losses[1];  // nats per character, as PyTorch's cross_entropy
+  summary["test_loss"] = losses[2];
+  summary["train_seconds"] = train_seconds;
+  summary["chars_per_second"] = train_seconds > 0 ? static_cast<double>(chars_trained) / train_seconds : 0.0;
+  summary["sequences_per_second"] =
+      train_seconds > 0 ? static_cast<double>(chars_trained) / static_cast<double>(seq_len) / train_seconds : 0.0;
+  summary["parameters"] = parameters;
+  summary["vocabulary_size"] = vocab;
+  return summary;
+}
+
+}  // namespace
+
+int train_language_model(const Config& config, const std::string& config_name, const std::string& dir,
                          uint64_t seed, bool quiet) {
   try {
     const int64_t streams = config.get_int("train.batch_size"), seq_len = config.get_int("data.seq_len");
     const int64_t epochs = config.get_int("train.epochs");
     const double clip = config.get_float("train.clip_grad_norm");
-    data::TextSplits text = data::read_text_splits(config.get_string("data.path"), config.get_float("data.val_fraction"),
-                                                   config.get_float("data.test_fraction"));
-    if (text.val.numel() < seq_len + 1 || text.test.numel() < seq_len + 1) {
-      throw ConfigError(config.name() + ": data.val_fraction and data.test_fraction leave fewer than data.seq_len + 1 = " +
-                        std::to_string(seq_len + 1) + " characters for validation or test");
-    }
+    data::TextSplits text = read_checked_text(config, seq_len);
     const int64_t vocab = text.vocabulary.size();
     auto model = build_language_model(config, vocab, seed);
-    {  // a model that does not end in one logit per character is a config error, found before writing
-      NoGradGuard no_grad;
-      std::vector<nn::RecurrentState> states;
-      Tensor probe = forward_carrying_state(*model, zeros({1, 2}, kInt64), states);
-      if (probe.dim() != 3 || probe.size(2) != vocab) {
-        throw ConfigError(config.name() + ": a character model must map (N, T) codes to (N, T, " + std::to_string(vocab) +
-                          ") logits (one per character of the vocabulary), but it gives " + to_string(probe.shape()) +
-                          "; end model.layers with {type = \"linear\", out_features = 0} and use output = \"all\"");
-      }
-    }
+    check_logits(config, *model, vocab);
     auto optimizer = build_optimizer(config, model->parameters());
     Tensor train = data::batchify(text.train, streams);
     const int64_t columns = train.size(1);
@@ -160,22 +217,8 @@ int train_language_model(const io::Config& config, const std::string& config_nam
     model->train();
     for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
       auto start = std::chrono::steady_clock::now();
-      std::vector<nn::RecurrentState> states;  // each epoch starts from zero states
-      double loss_sum = 0;
       int64_t counted = 0;
-      for (int64_t begin = 0; begin + 1 < columns; begin += seq_len) {
-        int64_t t = std::min(seq_len, columns - 1 - begin);
-        Tensor x = narrow(train, 1, begin, t), y = narrow(train, 1, begin + 1, t);
-        Tensor logits = forward_carrying_state(*model, x, states);
-        Tensor loss = cross_entropy(logits.reshape({-1, vocab}), y.reshape({-1}));
-        optimizer->zero_grad();
-        loss.backward();
-        if (clip > 0) nn::utils::clip_grad_norm_(model->parameters(), clip);
-        optimizer->step();
-        schedule.after_step();
-        loss_sum += loss.item() * static_cast<double>(x.numel());
-        counted += x.numel();
-      }
+      double loss_sum = train_text_epoch(*model, *optimizer, schedule, train, seq_len, clip, counted);
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       train_seconds += seconds;
       chars_trained += counted;
@@ -196,20 +239,8 @@ int train_language_model(const io::Config& config, const std::string& config_nam
     }
     save(model->state_dict(), dir + "/model.safetensors",
          {{"config", config.to_toml()}, {"seed", std::to_string(seed)}, {"vocabulary", vocabulary_to_hex(text.vocabulary)}});
-    nlohmann::json summary;
-    summary["schema_version"] = 1;
-    summary["config"] = config_name;
-    summary["train_bpc"] = bits(train_loss);
-    summary["val_bpc"] = bits(val_loss);
-    summary["test_bpc"] = bits(test_loss);
-    summary["val_loss"] = val_loss;  // nats per character, as PyTorch's cross_entropy
-    summary["test_loss"] = test_loss;
-    summary["train_seconds"] = train_seconds;
-    summary["chars_per_second"] = train_seconds > 0 ? static_cast<double>(chars_trained) / train_seconds : 0.0;
-    summary["sequences_per_second"] =
-        train_seconds > 0 ? static_cast<double>(chars_trained) / static_cast<double>(seq_len) / train_seconds : 0.0;
-    summary["parameters"] = parameters;
-    summary["vocabulary_size"] = vocab;
+    nlohmann::json summary = text_summary(config_name, {train_loss, val_loss, test_loss}, train_seconds, chars_trained,
+                                          seq_len, parameters, vocab);
     std::ofstream(dir + "/summary.json") << summary.dump(2) << "\n";
     draw_bpc_plot(dir, quiet);
     char line[300];

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "minidl/data/text.h"
-#include "minidl/io/config.h"
+#include "config.h"
 #include "minidl/nn.h"
 
 namespace minidl::cli {
@@ -17,14 +17,14 @@ namespace minidl::cli {
 // recurrent state carried from one batch to the next (detached), and the validation and test
 // loss in bits per character. Writes config.toml, metrics.csv, model.safetensors (with the
 // vocabulary), summary.json and bpc.png. Returns the exit code.
-int train_language_model(const io::Config& config, const std::string& config_name, const std::string& dir,
+int train_language_model(const Config& config, const std::string& config_name, const std::string& dir,
                          uint64_t seed, bool quiet);
 
 // `minidl info` of a chars config: the text, the vocabulary, the module tree and its parameters.
-int info_language_model(const io::Config& config, const std::string& config_name);
+int info_language_model(const Config& config, const std::string& config_name);
 
 // The model of a chars config for a vocabulary of `vocab` characters (weights from Generator(seed)).
-std::shared_ptr<nn::Sequential> build_language_model(const io::Config& config, int64_t vocab, uint64_t seed);
+std::shared_ptr<nn::Sequential> build_language_model(const Config& config, int64_t vocab, uint64_t seed);
 
 // The vocabulary as stored in model.safetensors' metadata: the characters' bytes in hex.
 std::string vocabulary_to_hex(const data::CharVocabulary& vocabulary);

@@ -10,60 +10,51 @@ Tensor LastStep::forward(const Tensor& x) {
   return narrow(x, 1, x.size(1) - 1, 1).reshape({x.size(0), x.size(2)});
 }
 
-void add_sequence_layer(nn::Sequential& seq, const std::string& type, const toml::table& layer, Shape& shape,
-                        const std::string& where, Generator& gen, uint64_t seed, int64_t num_classes,
-                        const std::function<void(const std::string&, const std::string&)>& fail) {
-  if (type == "embedding") {
-    if (shape.dim() != 1) {
-      fail(where, "an embedding layer needs examples of (T) character codes, but they are " + to_string(shape));
-    }
-    int64_t dim = layer["embedding_dim"].value_or(int64_t{0});
-    if (dim <= 0) fail(where + ".embedding_dim", "must be > 0, got " + std::to_string(dim));
-    nn::EmbeddingOptions o;
-    if (auto p = layer["padding_idx"].value<int64_t>()) o.padding_idx = *p;
-    o.generator = &gen;
-    // By default one row per class of the data: the vocabulary of a character corpus.
-    int64_t vocab = layer["num_embeddings"].value_or(num_classes);
-    if (vocab <= 0) fail(where + ".num_embeddings", "must be > 0, got " + std::to_string(vocab));
-    seq.push_back(nn::embedding(vocab, dim, o));
-    shape = Shape{shape[0], dim};
-    return;
+void add_embedding(const Options& o, LayerContext& cx) {
+  if (cx.shape.dim() != 1) {
+    cx.fail(cx.where, "an embedding layer needs examples of (T) character codes, but they are " + to_string(cx.shape));
   }
+  int64_t dim = o.integer("embedding_dim");
+  nn::EmbeddingOptions e;
+  if (o.has("padding_idx")) e.padding_idx = o.integer("padding_idx");
+  e.generator = &cx.gen;
+  // By default one row per class of the data: the vocabulary of a character corpus.
+  int64_t vocab = o.has("num_embeddings") ? o.integer("num_embeddings") : cx.num_classes;
+  if (vocab <= 0) cx.fail(cx.where + ".num_embeddings", "must be > 0, got " + std::to_string(vocab));
+  cx.seq.push_back(nn::embedding(vocab, dim, e));
+  cx.shape = Shape{cx.shape[0], dim};
+  cx.sequence = true;
+}
+
+void add_recurrent(const std::string& type, const Options& o, LayerContext& cx) {
+  Shape& shape = cx.shape;
   if (shape.dim() != 2) {
-    fail(where, "a " + type + " layer needs examples of (T, features) (set data.rows_as_steps = true for images, or put an "
-                "embedding layer before it), but they are " + to_string(shape));
+    cx.fail(cx.where, "a " + type + " layer needs examples of (T, features) (set data.rows_as_steps = true for images, or put "
+                      "an embedding layer before it), but they are " + to_string(shape));
   }
-  nn::RNNOptions o;
-  o.num_layers = layer["num_layers"].value_or(int64_t{1});
-  o.bias = layer["bias"].value_or(true);
-  o.bidirectional = layer["bidirectional"].value_or(false);
-  o.dropout = layer["dropout"].value_or(0.0);
-  o.batch_first = true;
-  o.generator = &gen;
-  o.seed = seed;
-  int64_t hidden = layer["hidden_size"].value_or(int64_t{0});
-  std::string output = layer["output"].value_or(std::string("all"));
-  std::string nonlinearity = layer["nonlinearity"].value_or(std::string("tanh"));
-  if (hidden <= 0) fail(where + ".hidden_size", "must be > 0, got " + std::to_string(hidden));
-  if (o.num_layers <= 0) fail(where + ".num_layers", "must be >= 1, got " + std::to_string(o.num_layers));
-  if (!(o.dropout >= 0 && o.dropout < 1)) fail(where + ".dropout", "must be in [0, 1), got " + std::to_string(o.dropout));
-  if (o.dropout > 0 && o.num_layers == 1) fail(where + ".dropout", "applies between layers: it needs num_layers > 1");
-  if (output != "all" && output != "last") fail(where + ".output", "must be \"all\" or \"last\", got \"" + output + "\"");
-  if (nonlinearity != "tanh" && nonlinearity != "relu") {
-    fail(where + ".nonlinearity", "must be \"tanh\" or \"relu\", got \"" + nonlinearity + "\"");
-  }
-  o.nonlinearity = nonlinearity == "relu" ? RnnNonlinearity::relu : RnnNonlinearity::tanh;
+  nn::RNNOptions r;
+  r.num_layers = o.integer("num_layers");
+  r.bias = o.boolean("bias");
+  r.bidirectional = o.boolean("bidirectional");
+  r.dropout = o.number("dropout");
+  r.batch_first = true;
+  r.generator = &cx.gen;
+  r.seed = cx.seed;
+  int64_t hidden = o.integer("hidden_size");
+  if (r.dropout > 0 && r.num_layers == 1) cx.fail(cx.where + ".dropout", "applies between layers: it needs num_layers > 1");
+  r.nonlinearity = type == "rnn" && o.string("nonlinearity") == "relu" ? RnnNonlinearity::relu : RnnNonlinearity::tanh;
   int64_t features = shape[1];
-  if (type == "rnn") seq.push_back(std::make_shared<nn::RNN>(features, hidden, o));
-  else if (type == "lstm") seq.push_back(std::make_shared<nn::LSTM>(features, hidden, o));
-  else seq.push_back(std::make_shared<nn::GRU>(features, hidden, o));
-  int64_t out = hidden * (o.bidirectional ? 2 : 1);
-  if (output == "last") {
-    seq.push_back(std::make_shared<LastStep>());
+  if (type == "rnn") cx.seq.push_back(std::make_shared<nn::RNN>(features, hidden, r));
+  else if (type == "lstm") cx.seq.push_back(std::make_shared<nn::LSTM>(features, hidden, r));
+  else cx.seq.push_back(std::make_shared<nn::GRU>(features, hidden, r));
+  int64_t out = hidden * (r.bidirectional ? 2 : 1);
+  if (o.string("output") == "last") {
+    cx.seq.push_back(std::make_shared<LastStep>());
     shape = Shape{out};
   } else {
     shape = Shape{shape[0], out};
   }
+  cx.sequence = shape.dim() == 2;
 }
 
 Tensor forward_carrying_state(nn::Sequential& model, const Tensor& x, std::vector<nn::RecurrentState>& states) {

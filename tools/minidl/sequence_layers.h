@@ -4,21 +4,19 @@
 
 #include <functional>
 #include <string>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "minidl/minidl.h"
+#include "registry/registry.h"
 
 namespace minidl::cli {
 
-// Appends the layer of `type` (embedding, rnn, lstm, gru) to `seq` for examples of `shape`
-// ((T) codes for embedding; (T, features) for the recurrent layers, which run batch_first) and
-// updates `shape`. An embedding has num_embeddings rows, by default `num_classes` (the vocabulary).
-// A recurrent layer with output = "last" is followed by a LastStep module.
-// `fail(at, what)` throws the config error.
-void add_sequence_layer(nn::Sequential& seq, const std::string& type, const toml::table& layer, Shape& shape,
-                        const std::string& where, Generator& gen, uint64_t seed, int64_t num_classes,
-                        const std::function<void(const std::string&, const std::string&)>& fail);
+// Builders of the embedding and recurrent layer rows (registry/layers.cpp). An embedding maps (T)
+// codes to (T, embedding_dim), with num_embeddings rows, by default the number of classes (the
+// vocabulary). A recurrent layer (rnn, lstm, gru) runs batch_first on (T, features) examples; with
+// output = "last" it is followed by a LastStep module.
+void add_embedding(const Options& o, LayerContext& cx);
+void add_recurrent(const std::string& type, const Options& o, LayerContext& cx);
 
 // Runs `model` on x with each recurrent child's state taken from `states` (undefined: zeros) and
 // replaced by its final state, detached: truncated backpropagation through time.

@@ -57,7 +57,7 @@ Evaluation evaluate(nn::Module& model, const Objective& objective, const data::D
   return e;
 }
 
-Run::Run(const io::Config& config, int64_t index, uint64_t seed, bool data_parallel)
+Run::Run(const Config& config, int64_t index, uint64_t seed, bool data_parallel)
     : config_(config),
       index_(index),
       seed_(seed),
@@ -90,6 +90,32 @@ Run::Run(const io::Config& config, int64_t index, uint64_t seed, bool data_paral
 
 int64_t Run::batches_per_epoch() const { return loader_->num_batches(); }
 
+// This rank's share (possibly no row of a last batch smaller than the world), then the global
+// batch's mean gradient, loss and correct count, the same on every rank: the divergence rule and
+// the statistics then agree everywhere, and no rank stops alone. `n` becomes the global batch's
+// rows; `global_sums` its loss * rows and correct predictions. Returns the global mean loss.
+double Run::data_parallel_step(const data::Batch& batch, int64_t step, int64_t& n, Tensor& global_sums) {
+  optimizer_->zero_grad(/*set_to_none=*/true);
+  Tensor sums = zeros({2}, kFloat64);
+  if (n > 0) {
+    Tensor outputs = (*model_)(batch.inputs);
+    Tensor loss = objective_.loss(outputs, batch);
+    sums.set({0}, loss.item() * static_cast<double>(n));
+    if (objective_.classification) {
+      sums.set({1}, static_cast<double>(data::count_correct(outputs.detach(), batch.labels, objective_.output_kind)));
+    }
+    loss.backward();
+  }
+  int64_t total = ddp_->average_gradients(n);
+  dist::all_reduce(sums);
+  global_sums = sums;
+  n = total;
+  double loss_value = sums.at({0}) / static_cast<double>(total);
+  check_finite(loss_value, step);
+  optimizer_->step();
+  return loss_value;
+}
+
 bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::function<bool()>& should_stop,
                       EpochStats& stats) {
   if (!epoch_.active) {
@@ -117,27 +143,7 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
       };
       loss_value = optimizer_->step(closure).item();
     } else if (ddp_) {
-      // This rank's share (possibly no row of a last batch smaller than the world), then the
-      // global batch's mean gradient, loss and correct count, the same on every rank: the
-      // divergence rule and the statistics then agree everywhere, and no rank stops alone.
-      optimizer_->zero_grad(/*set_to_none=*/true);
-      Tensor sums = zeros({2}, kFloat64);
-      if (n > 0) {
-        outputs = (*model_)(batch.inputs);
-        Tensor loss = objective_.loss(outputs, batch);
-        sums.set({0}, loss.item() * static_cast<double>(n));
-        if (objective_.classification) {
-          sums.set({1}, static_cast<double>(data::count_correct(outputs.detach(), batch.labels, objective_.output_kind)));
-        }
-        loss.backward();
-      }
-      int64_t total = ddp_->average_gradients(n);
-      dist::all_reduce(sums);
-      global_sums = sums;
-      n = total;
-      loss_value = sums.at({0}) / static_cast<double>(total);
-      check_finite(loss_value, i + 1);
-      optimizer_->step();
+      loss_value = data_parallel_step(batch, i + 1, n, global_sums);
     } else {
       optimizer_->zero_grad(/*set_to_none=*/true);  // backward then hands its fresh gradients over
       outputs = (*model_)(batch.inputs);

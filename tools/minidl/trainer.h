@@ -52,7 +52,7 @@ class Run {
  public:
   // `data_parallel`: train this run together with every other rank (world size > 1); false: this
   // process alone trains it (`minidl grid` under mpirun gives each rank its own settings).
-  Run(const io::Config& config, int64_t index, uint64_t seed, bool data_parallel = false);
+  Run(const Config& config, int64_t index, uint64_t seed, bool data_parallel = false);
 
   // Trains the current epoch: shuffle, then forward, loss, backward and step per batch;
   // `on_batch(loss)` follows each step. When `should_stop()` turns true after a step the epoch
@@ -83,8 +83,10 @@ class Run {
  private:
   // Throws Diverged when the loss or a parameter's gradient is not finite.
   void check_finite(double loss_value, int64_t step) const;
+  // One optimizer step of a data-parallel run (trainer.cpp says what it sums).
+  double data_parallel_step(const data::Batch& batch, int64_t step, int64_t& n, Tensor& global_sums);
 
-  const io::Config& config_;
+  const Config& config_;
   int64_t index_;
   uint64_t seed_;
   Data data_;

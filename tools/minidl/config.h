@@ -1,5 +1,5 @@
-// Config: a TOML experiment file plus --set overrides, validated against the schema of
-// docs/CONFIG.md before anything runs. Errors name the file (or the --set), the line and the key,
+// Config: the command's TOML experiment file plus --set overrides, validated against the keys of
+// the registry's rows (registry/registry.h) before anything runs. Errors name the file (or the --set), the line and the key,
 // with a did-you-mean for unknown keys; keys of another optimizer/scheduler/loss/source than the
 // chosen one become warnings and are ignored.
 #pragma once
@@ -7,17 +7,21 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "registry/option.h"
 
 namespace toml {
 inline namespace v3 {
 class table;
 class array;
+class node;
 }  // namespace v3
 }  // namespace toml
 
-namespace minidl::io {
+namespace minidl::cli {
 
 class Config {
  public:
@@ -33,7 +37,8 @@ class Config {
   Config& operator=(Config&&) noexcept;
   ~Config();
 
-  // Typed values with the schema's defaults; the key must be in the schema.
+  // Typed values with the defaults of the chosen row (optimizer.weight_decay of adamw is 0.01);
+  // the key must be declared by a row or section.
   std::string get_string(const std::string& key) const;
   int64_t get_int(const std::string& key) const;
   double get_float(const std::string& key) const;
@@ -42,7 +47,7 @@ class Config {
   bool has(const std::string& key) const;  // set in the file or by --set (not only defaulted)
 
   // model.layers (null when the config has none: the default network is used).
-  const toml::array* layers() const;
+  const std::vector<LayerSpec>* layers() const { return layers_ ? &*layers_ : nullptr; }
 
   const std::vector<std::string>& warnings() const { return warnings_; }
   const std::string& name() const { return name_; }
@@ -55,14 +60,19 @@ class Config {
  private:
   Config();
   void validate();
+  std::vector<std::pair<std::string, const toml::node*>> known_keys() const;
+  void check_rules_between_keys() const;
+  std::string origin(const std::string& key) const;  // the file, or the --set that gave the key
+  const Value& fallback(const std::string& key, Type type) const;
 
   std::string name_;
   std::unique_ptr<toml::table> table_;
   std::map<std::string, std::string> origins_;  // key -> "--set key=value" for overridden keys
   std::vector<std::string> warnings_;
+  std::optional<std::vector<LayerSpec>> layers_;  // model.layers as plain values
 };
 
 // Levenshtein distance, for did-you-mean suggestions.
 size_t edit_distance(const std::string& a, const std::string& b);
 
-}  // namespace minidl::io
+}  // namespace minidl::cli

@@ -2,12 +2,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <toml++/toml.h>
+#include <fstream>
+#include <sstream>
 
+#include "config.h"
 #include "minidl/error.h"
-#include "minidl/io/config.h"
+#include "registry/registry.h"
 
-namespace minidl::io {
+namespace minidl::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -124,4 +126,60 @@ TEST(Config, EditDistance) {
 }
 
 }  // namespace
-}  // namespace minidl::io
+}  // namespace minidl::cli
+
+namespace minidl::cli {
+namespace {
+
+// docs/CONFIG.md shows the registry's tables exactly as `minidl info --config-tables` prints them,
+// and no other table: a row added without its docs (or docs edited by hand) fails here.
+TEST(ConfigTables, DocsMatchTheRegistry) {
+  std::ifstream in(std::string(MINIDL_SOURCE_DIR) + "/docs/CONFIG.md");
+  ASSERT_TRUE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string docs = text.str();
+  std::vector<std::string> blocks = config_tables();
+  for (const std::string& block : blocks) {
+    EXPECT_NE(docs.find(block), std::string::npos)
+        << "docs/CONFIG.md lacks this table (run `minidl info --config-tables` and paste it):\n" << block;
+  }
+  std::istringstream lines(docs);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("|", 0) != 0) continue;
+    bool generated = false;
+    for (const std::string& block : blocks) generated = generated || block.find(line + "\n") != std::string::npos;
+    EXPECT_TRUE(generated) << "docs/CONFIG.md has a table line the registry does not print:\n" << line;
+  }
+}
+
+// Every optimizer and scheduler row builds, reading only the options it declares.
+TEST(Registry, EveryOptimizerAndSchedulerRowBuilds) {
+  Tensor w = zeros({2, 2}).requires_grad_();
+  for (const OptimizerRow& row : optimizer_rows()) {
+    Config c = Config::parse("", "t.toml", {"optimizer.name=" + row.name});
+    EXPECT_NE(build_optimizer(c, {w}), nullptr) << row.name;
+    EXPECT_EQ(is_full_batch(c), row.name == "lbfgs" || row.name == "bfgs");
+  }
+  for (const SchedulerRow& row : scheduler_rows()) {
+    Config c = Config::parse("", "t.toml", {"optimizer.name=sgd", "scheduler.name=" + row.name});
+    auto optimizer = build_optimizer(c, {w});
+    Schedule schedule(c, *optimizer, 10);
+    EXPECT_EQ(schedule.active(), row.name != "none") << row.name;
+  }
+}
+
+TEST(Registry, DefaultsComeFromTheChosenRow) {
+  EXPECT_EQ(Config::parse("", "t.toml", {"optimizer.name=adamw"}).get_float("optimizer.weight_decay"), 0.01);
+  EXPECT_EQ(Config::parse("", "t.toml", {"optimizer.name=adam"}).get_float("optimizer.weight_decay"), 0.0);
+}
+
+TEST(Registry, LayerOptionsAreCheckedAgainstTheirRow) {
+  EXPECT_THAT(error_of("[model]\nlayers = [{type = \"dropout\", p = 1.5}]\n"),
+              HasSubstr("test.toml:2: model.layers[0].p: must be in [0, 1), got 1.5"));
+  EXPECT_THAT(error_of("[model]\nlayers = [{type = \"lstm\", hidden_size = 0}]\n"),
+              HasSubstr("model.layers[0].hidden_size: must be > 0, got 0"));
+}
+
+}  // namespace
+}  // namespace minidl::cli
