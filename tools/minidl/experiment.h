@@ -49,6 +49,13 @@ struct Objective {
   data::OutputKind output_kind = data::OutputKind::logits;  // for 1-output models
   bool classification = true;
   std::string repr;  // "CrossEntropyLoss(reduction=mean)"
+  // loss.reduction = "sum": the number of terms the batch's summed loss holds (every output
+  // element, or every row of a cross-entropy); the metrics divide by it, so the printed and saved
+  // losses are per-term means under either reduction. Empty: the loss is already a mean.
+  std::function<int64_t(const Tensor& outputs)> summed_terms;
+  double metric(double loss, const Tensor& outputs) const {
+    return summed_terms ? loss / static_cast<double>(std::max<int64_t>(summed_terms(outputs), 1)) : loss;
+  }
 };
 Objective build_objective(const Config& config, const Data& data);
 

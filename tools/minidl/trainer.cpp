@@ -47,7 +47,7 @@ Evaluation evaluate(nn::Module& model, const Objective& objective, const data::D
     int64_t n = std::min(kChunk, dataset.size() - begin);
     data::Batch batch = dataset.get_batch(arange(static_cast<double>(begin), static_cast<double>(begin + n), 1.0, kInt64));
     Tensor outputs = model(batch.inputs);
-    loss.add(objective.loss(outputs, batch).item(), n);
+    loss.add(objective.metric(objective.loss(outputs, batch).item(), outputs), n);
     if (objective.classification) e.confusion.add(outputs, batch.labels, objective.output_kind);
   }
   model.train(was_training);
@@ -73,6 +73,11 @@ Run::Run(const Config& config, int64_t index, uint64_t seed, bool data_parallel)
   options.drop_last = config.get_bool("train.drop_last");
   options.seed = data::disk_split_seed(seed, 8);  // the data order has its own stream
   if (data_parallel && dist::world_size() > 1) {
+    if (objective_.summed_terms) {
+      // DataParallel averages the ranks' gradients by their rows: right for a mean, not for a sum.
+      throw ConfigError("loss.reduction = \"sum\" is not supported by data-parallel training (mpirun) yet: use "
+                        "\"mean\" (with SGD, the learning rate times the batch size is the same step), or run one process");
+    }
     if (full_batch_) {
       throw ConfigError("optimizer." + config.get_string("optimizer.name") +
                         " trains on the whole training set per step; data-parallel training (mpirun) needs "
@@ -141,7 +146,7 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
         check_finite(loss.item(), i + 1);
         return loss;
       };
-      loss_value = optimizer_->step(closure).item();
+      loss_value = objective_.metric(optimizer_->step(closure).item(), outputs);
     } else if (ddp_) {
       loss_value = data_parallel_step(batch, i + 1, n, global_sums);
     } else {
@@ -153,6 +158,7 @@ bool Run::train_epoch(const std::function<void(double)>& on_batch, const std::fu
       loss.backward();
       check_finite(loss_value, i + 1);
       optimizer_->step();
+      loss_value = objective_.metric(loss_value, outputs);
     }
     epoch_.lr = optimizer_->lr(0);
     schedule_.after_step();

@@ -121,6 +121,10 @@ std::vector<LayerRow> make_rows() {
   add(r, "flatten", "one example to a vector", {}, build_flatten);
   add(r, "shifted_tanh", "0.5 (1 + tanh x), report 003's \"rectified hyperbolic tangent\" (= sigmoid(2x))", {},
       same_shape([](const Options&) { return nn::shifted_tanh(); }));
+  add(r, "gelu", "x Phi(x); approximate = \"tanh\" uses PyTorch's tanh formula",
+      {opt::string("approximate", "none", "\"none\" (the exact erf form) or \"tanh\"").one_of({"none", "tanh"})},
+      same_shape([](const Options& o) { return std::make_shared<nn::GELU>(o.string("approximate")); }));
+  add(r, "silu", "x sigmoid(x) (swish)", {}, same_shape([](const Options&) { return nn::silu(); }));
   add(r, "leaky_relu", "x for x > 0, negative_slope * x otherwise",
       {opt::number("negative_slope", 0.01, "slope for x < 0")},
       same_shape([](const Options& o) { return nn::leaky_relu(o.number("negative_slope")); }));

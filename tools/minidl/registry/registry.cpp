@@ -42,12 +42,19 @@ Section model_section() {
                .one_of({"pytorch_default", "pytorch_default_scaled", "xavier_uniform", "xavier_normal", "kaiming_uniform",
                         "kaiming_normal", "normal"}),
            opt::number("init_std", 1.0, "std of `normal` init (report 004's given std)").above(0),
+           opt::number("init_gain", 1.0, "gain of the xavier_* inits, PyTorch's `gain` (report 001: sqrt(2)); 1 with the others")
+               .above(0),
            opt::number("bias_std", 0.0, "when > 0, biases are drawn from N(0, bias_std^2) instead of the init's rule").min(0)},
           {}};
 }
 
 Section loss_section() {
-  return {"loss", "name", "cross_entropy", "the loss (the losses below)", {}, bases(loss_rows())};
+  return {"loss", "name", "cross_entropy", "the loss (the losses below)",
+          {opt::string("reduction", "mean",
+                       "the batch's loss: the `mean` or the `sum` of its terms (reports 003 and 004 sum); the metrics "
+                       "report per-term means either way")
+               .one_of({"mean", "sum"})},
+          bases(loss_rows())};
 }
 
 Section optimizer_section() {
@@ -149,6 +156,7 @@ nn::LinearOptions LayerContext::linear_options(bool bias) const {
   o.bias = bias;
   o.init = inits.at(config.get_string("model.init"));
   if (o.init == nn::Init::normal) o.weight_std = config.get_float("model.init_std");
+  o.gain = config.get_float("model.init_gain");  // the library refuses a gain other than 1 with a non-xavier init
   // Only layers that have a bias draw it (report 001 mixes layers with and without one).
   if (bias && config.get_float("model.bias_std") > 0) o.bias_std = config.get_float("model.bias_std");
   o.generator = &gen;
