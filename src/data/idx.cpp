@@ -74,11 +74,8 @@ IdxArray read_idx(const std::string& path, int expected_dims) {
       throw DataError(path + ": IDX dims " + dims_string(out.dims) + " are implausibly large (over 2^40 elements)");
     }
   }
-  // Read in chunks: the vector grows only as far as the file goes. Reserving a plausible size up
-  // front (address space only; pages are touched as they are read) spares the regrowth copies,
-  // which were half of loading Fashion-MNIST; a header claiming more grows chunk by chunk.
+  // Read in chunks: the vector grows only as far as the file goes.
   const size_t chunk = size_t(1) << 22;
-  out.data.reserve(static_cast<size_t>(std::min<uint64_t>(numel, uint64_t(1) << 28)));
   while (out.data.size() < numel) {
     size_t old = out.data.size();
     size_t want = std::min<size_t>(chunk, numel - old);
