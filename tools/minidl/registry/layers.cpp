@@ -10,15 +10,6 @@ namespace {
 
 using Build = std::function<void(const Options&, LayerContext&)>;
 
-void add(std::vector<LayerRow>& rows, std::string name, std::string meaning, std::vector<Option> options, Build build) {
-  LayerRow row;
-  row.name = std::move(name);
-  row.meaning = std::move(meaning);
-  row.options = std::move(options);
-  row.build = std::move(build);
-  rows.push_back(std::move(row));
-}
-
 // A layer that keeps the shape of its input.
 Build same_shape(std::function<std::shared_ptr<nn::Module>(const Options&)> make) {
   return [make](const Options& o, LayerContext& cx) { cx.seq.push_back(make(o)); };

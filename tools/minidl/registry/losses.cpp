@@ -9,15 +9,6 @@ namespace {
 
 using Build = std::function<Objective(const Options&, const Config&, const Data&)>;
 
-void add(std::vector<LossRow>& rows, std::string name, std::string meaning, std::vector<Option> options, Build build) {
-  LossRow row;
-  row.name = std::move(name);
-  row.meaning = std::move(meaning);
-  row.options = std::move(options);
-  row.build = std::move(build);
-  rows.push_back(std::move(row));
-}
-
 // Throws the config error "loss.name = "bce" needs ..." unless `ok`.
 void need(const Config& config, bool ok, const std::string& what) {
   if (!ok) throw ConfigError(config.name() + ": loss.name = \"" + config.get_string("loss.name") + "\" " + what);

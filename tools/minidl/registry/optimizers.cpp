@@ -10,12 +10,7 @@ using Make = std::function<std::unique_ptr<optim::Optimizer>(const Options&, con
 
 void add(std::vector<OptimizerRow>& rows, std::string name, std::string meaning, std::vector<Option> options,
          Make make, bool full_batch = false) {
-  OptimizerRow row;
-  row.name = std::move(name);
-  row.meaning = std::move(meaning);
-  row.options = std::move(options);
-  row.build = {full_batch, std::move(make)};
-  rows.push_back(std::move(row));
+  cli::add(rows, std::move(name), std::move(meaning), std::move(options), OptimizerBuild{full_batch, std::move(make)});
 }
 
 Option weight_decay(double fallback = 0.0) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "experiment.h"
@@ -24,6 +25,18 @@ template <class Build>
 struct Row : RowBase {
   Build build;
 };
+
+// Appends one row: what each kind's file (layers.cpp, losses.cpp, ...) calls once per name.
+template <class Build>
+void add(std::vector<Row<Build>>& rows, std::string name, std::string meaning, std::vector<Option> options,
+         std::type_identity_t<Build> build) {
+  Row<Build> row;
+  row.name = std::move(name);
+  row.meaning = std::move(meaning);
+  row.options = std::move(options);
+  row.build = std::move(build);
+  rows.push_back(std::move(row));
+}
 
 // ---- layers: append modules to a Sequential, tracking one example's shape ----
 struct LayerContext {

@@ -10,12 +10,7 @@ using Make = std::function<SchedulerParts(const Options&, const Config&, optim::
 
 void add(std::vector<SchedulerRow>& rows, std::string name, std::string meaning, std::vector<Option> options,
          bool per_step, Make make) {
-  SchedulerRow row;
-  row.name = std::move(name);
-  row.meaning = std::move(meaning);
-  row.options = std::move(options);
-  row.build = {per_step, std::move(make)};
-  rows.push_back(std::move(row));
+  cli::add(rows, std::move(name), std::move(meaning), std::move(options), SchedulerBuild{per_step, std::move(make)});
 }
 
 SchedulerParts lr(std::unique_ptr<optim::LRScheduler> s) { return {std::move(s), nullptr}; }

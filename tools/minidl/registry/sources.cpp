@@ -13,15 +13,6 @@ namespace {
 
 using Build = std::function<Data(const Options&, const Config&, uint64_t)>;
 
-void add(std::vector<SourceRow>& rows, std::string name, std::string meaning, std::vector<Option> options, Build build) {
-  SourceRow row;
-  row.name = std::move(name);
-  row.meaning = std::move(meaning);
-  row.options = std::move(options);
-  row.build = std::move(build);
-  rows.push_back(std::move(row));
-}
-
 data::Targets targets_of(const Options& o) {
   std::string t = o.string("targets");
   if (t == "one-hot") return data::Targets::one_hot;
