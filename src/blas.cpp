@@ -1,7 +1,15 @@
 // GEMM calls: OpenBLAS (serial build), or oneDNN's JIT sgemm for float32 where kernels.h chose it.
-// Empty products are handled here (BLAS rejects ld = 0), and large products are split into blocks
-// of output rows or columns across minidl's thread team (thread_pool.h). Small float32 products go
-// to libxsmm's JIT kernels (kernels.h).
+// Empty products are handled here (BLAS rejects ld = 0), and large products on oneDNN are split
+// into blocks of output rows or columns across minidl's thread team (thread_pool.h). Small float32
+// products go to libxsmm's JIT kernels (kernels.h).
+//
+// OpenBLAS is entered by one thread at a time. Debian's serial build (0.3.21) is made without
+// USE_LOCKING: two threads calling it at once can be handed the same packing buffer, and the
+// product comes out wrong. Measured here: 623 wrong results in 120,592 concurrent 65x65x65 dgemm
+// calls from two threads (0 with the lock); it made a float64 LeNet trained on 2 threads differ
+// from the same run on 1 by 1.5% after 8 steps. So a product bound for OpenBLAS is not split, and
+// every call takes openblas_mutex (uncontended: one atomic exchange, ~10 ns) so that user threads
+// sharing the library are safe too.
 #include "blas.h"
 
 #include <cblas.h>
@@ -12,6 +20,8 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include "minidl/kernels.h"
@@ -39,6 +49,9 @@ bool trivial(int64_t m, int64_t n, int64_t k, T beta, T* y, int64_t ldy) {
 }
 
 CBLAS_TRANSPOSE flag(bool t) { return t ? CblasTrans : CblasNoTrans; }
+
+// Held around every OpenBLAS call (see the top of this file).
+std::mutex openblas_mutex;
 
 // libxsmm's kernel for one product shape, remembered per thread. libxsmm_smmdispatch hashes the
 // whole descriptor and searches its registry on every call: 7% of a batch-1 disk step, for the
@@ -112,6 +125,7 @@ void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
     dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, y, ldy);
     return;
   }
+  std::lock_guard lock(openblas_mutex);
   cblas_sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, y,
               static_cast<blasint>(ldy));
@@ -119,6 +133,7 @@ void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
 
 void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
           const double* b, int64_t ldb, double beta, double* y, int64_t ldy) {
+  std::lock_guard lock(openblas_mutex);
   cblas_dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, y,
               static_cast<blasint>(ldy));
@@ -127,14 +142,24 @@ void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const
 // y = alpha a x + beta y, a row-major (rows, cols), x with stride incx.
 void call_gemv(int64_t rows, int64_t cols, float alpha, const float* a, int64_t lda, const float* x, int64_t incx,
                float beta, float* y) {
+  std::lock_guard lock(openblas_mutex);
   cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(cols), alpha, a,
               static_cast<blasint>(lda), x, static_cast<blasint>(incx), beta, y, 1);
 }
 
 void call_gemv(int64_t rows, int64_t cols, double alpha, const double* a, int64_t lda, const double* x, int64_t incx,
                double beta, double* y) {
+  std::lock_guard lock(openblas_mutex);
   cblas_dgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(cols), alpha, a,
               static_cast<blasint>(lda), x, static_cast<blasint>(incx), beta, y, 1);
+}
+
+// Whether a large product (past libxsmm's sizes) may be split across the team: only where it goes to
+// oneDNN, never to OpenBLAS (see the top of this file).
+template <class T>
+bool may_split_large_products() {
+  if constexpr (std::is_same_v<T, float>) return gemm_kernel() == GemmKernel::onednn;
+  return false;
 }
 
 template <class T>
@@ -157,7 +182,7 @@ void gemm_impl(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const
     if (tb && ldb == 1) tb = false, ldb = n;
   }
   int threads = get_num_threads();
-  if (threads <= 1 || m * n * k < kParallelMacs) {
+  if (threads <= 1 || m * n * k < kParallelMacs || !may_split_large_products<T>()) {
     call(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, y, ldy);
     return;
   }
