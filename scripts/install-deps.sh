@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config       # toolchain
+  dpkg-dev                        # dpkg-shlibdeps: the .deb's dependencies (cpack -G DEB, tests/install_deb)
   libopenblas-serial-dev          # GEMM (cblas_sgemm/dgemm); the serial build: minidl has its own threads
   libgtest-dev libgmock-dev       # unit tests
   libbenchmark-dev                # micro-benchmarks in bench/
