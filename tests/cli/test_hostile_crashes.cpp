@@ -38,6 +38,14 @@ TEST(CliHostileCrashes, ACsvRegressionRunTrainsPlotsResumesAndGrids) {
   CliResult grid = run_minidl({"grid", config, "--set", "optimizer.lr=[0.01,0.02]", "--out", dir.path("grid")});
   ASSERT_EQ(grid.code, 0) << describe(grid);
   EXPECT_TRUE(read_json(dir.path("grid/grid.json"))["settings"][1]["test_loss_mean"].is_number());
+  // No accuracy: the per-epoch figure has the loss panels only, its accuracy cells empty.
+  EXPECT_THAT(read_text(dir.path("grid/grid_curves.gp")), HasSubstr("set title 'test loss'"));
+  EXPECT_THAT(read_text(dir.path("grid/grid_curves.gp")), Not(HasSubstr("accuracy")));
+  Csv curves = read_csv_file(dir.path("grid/grid_curves.csv"));
+  ASSERT_FALSE(curves.rows.empty());
+  EXPECT_FALSE(curves.rows[0][curves.column("test_loss_mean")].empty());
+  EXPECT_EQ(curves.rows[0].size(), curves.header.size());
+  EXPECT_TRUE(curves.rows[0][curves.column("test_accuracy_mean")].empty());
 }
 
 // Finding 3: a grid with a diverging setting aborted with a json type_error, no grid.csv/png.
@@ -59,6 +67,9 @@ TEST(CliHostileCrashes, AGridWithADivergingSettingMarksItAndGoesOn) {
   if (gnuplot_available()) {
     EXPECT_TRUE(fs::exists(dir.path("grid/grid.png")));
     EXPECT_THAT(read_text(dir.path("grid/grid.gp")), HasSubstr("diverged: lr=100"));
+    // The per-epoch figure keeps the epochs before the divergence and says where it diverged.
+    EXPECT_TRUE(fs::exists(dir.path("grid/grid_curves.png")));
+    EXPECT_THAT(read_text(dir.path("grid/grid_curves.gp")), HasSubstr("optimizer.lr=100 (diverged: run 1, epoch "));
   }
 }
 

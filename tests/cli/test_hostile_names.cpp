@@ -51,6 +51,7 @@ TEST(CliHostileNames, GridPlotsIntoAFolderWithQuotes) {
                            {}, dir.dir());
   ASSERT_EQ(r.code, 0) << describe(r);
   EXPECT_TRUE(fs::exists(fs::path(dir.dir()) / out / "grid.png"));
+  EXPECT_TRUE(fs::exists(fs::path(dir.dir()) / out / "grid_curves.png"));
   EXPECT_FALSE(fs::exists(fs::path(dir.dir()) / "PWNED"));
 }
 

@@ -113,9 +113,11 @@ struct GridArgs {
   bool quiet = false;              // only the table and the best setting
 };
 int grid_command(const GridArgs& args);
-// grid.csv -> grid.gp -> grid.png in `dir` (gnuplot); false with a warning when not drawn, or
-// with `*interrupted` set when a SIGINT/SIGTERM stopped gnuplot.
-bool draw_grid_plot(const std::string& dir, std::vector<std::string>& warnings, bool* interrupted = nullptr);
+// The plots of a grid folder `dir` from its grid.json (gnuplot): grid.png (grid.csv, grid.gp) and
+// grid_curves.png (grid_curves.csv, grid_curves.gp). Returns the PNGs drawn; a plot not drawn is a
+// warning, and a SIGINT/SIGTERM that stopped gnuplot sets `*interrupted`.
+std::vector<std::string> draw_grid_plots(const std::string& dir, std::vector<std::string>& warnings,
+                                         bool* interrupted = nullptr);
 
 // A model restored from a checkpoint for eval and predict (eval.cpp).
 struct LoadedModel {

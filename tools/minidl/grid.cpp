@@ -2,7 +2,8 @@
 // `--set key=[v1,v2,...]` is swept, the settings are the cartesian product of the swept values,
 // and each is trained `--runs` times by the machinery of `minidl train` into OUT/<setting>/ (a
 // normal run folder). OUT/grid.json holds mean and std per setting; grid.png (gnuplot, script
-// grid.gp next to grid.csv) shows test accuracy against the first swept key.
+// grid.gp next to grid.csv) shows test accuracy against the first swept key, and grid_curves.png
+// (grid_curves.h) every setting's loss and accuracy per epoch.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "statistics.h"
 #include "minidl/io/atomic_file.h"
 #include "minidl/threads.h"
+#include "grid_curves.h"
 #include "plots.h"
 #include "run_lock.h"
 
@@ -182,19 +184,9 @@ std::string grid_script(const std::string& key, bool accuracy, bool numeric, boo
   return gp.str();
 }
 
-}  // namespace
-
-// grid.json -> grid.csv (one block per combination of the other swept keys) and grid.gp -> grid.png.
-bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warnings, bool* interrupted) {
-  fs::path dir(dir_name);
-  json grid;
-  try {
-    std::ifstream in(dir / "grid.json");
-    grid = json::parse(in);
-  } catch (const std::exception& e) {
-    warnings.push_back((dir / "grid.json").string() + ": cannot be read: " + e.what());
-    return false;
-  }
+// grid.json -> grid.csv (one block per combination of the other swept keys) and grid.gp. False
+// when there is nothing to draw.
+bool write_grid_plot(const fs::path& dir, const json& grid, std::vector<std::string>& warnings) {
   json settings = json::array();
   std::vector<std::string> swept, diverged_names;
   try {
@@ -252,14 +244,47 @@ bool draw_grid_plot(const std::string& dir_name, std::vector<std::string>& warni
 
   write_file_atomically((dir / "grid.gp").string(),
                         grid_script(key, accuracy, numeric, log_x, grid["runs"].get<int64_t>(), series, diverged_names));
+  return true;
+}
+
+}  // namespace
+
+// grid.json -> grid.gp -> grid.png and grid_curves.gp -> grid_curves.png: the scripts and their CSV
+// first, so that a grid without gnuplot keeps them for `minidl plot`.
+std::vector<std::string> draw_grid_plots(const std::string& dir_name, std::vector<std::string>& warnings,
+                                         bool* interrupted) {
+  const fs::path dir(dir_name);
+  json grid;
+  try {
+    std::ifstream in(dir / "grid.json");
+    grid = json::parse(in);
+  } catch (const std::exception& e) {
+    warnings.push_back((dir / "grid.json").string() + ": cannot be read: " + e.what());
+    return {};
+  }
+  std::vector<std::pair<std::string, std::string>> jobs;  // script, png
+  if (write_grid_plot(dir, grid, warnings)) jobs.emplace_back("grid.gp", "grid.png");
+  try {
+    if (write_grid_curves(dir_name, grid, warnings)) jobs.emplace_back("grid_curves.gp", "grid_curves.png");
+  } catch (const json::exception& e) {  // a grid.json edited or of an older minidl (no "dir")
+    warnings.push_back((dir / "grid.json").string() + ": grid_curves.png not drawn: " + e.what());
+  }
+  if (jobs.empty()) return {};
   if (!have_gnuplot()) {
     warnings.push_back("gnuplot is not installed (apt-get install gnuplot-nox): run `minidl plot " + dir.string() +
                        "` after installing it");
-    return false;
+    return {};
   }
-  PlotResult r = run_gnuplot(dir.string(), "grid.gp", "grid.png", warnings);
-  if (r == PlotResult::interrupted && interrupted) *interrupted = true;
-  return r == PlotResult::drawn;
+  std::vector<std::string> drawn;
+  for (const auto& [script, png] : jobs) {
+    PlotResult r = run_gnuplot(dir.string(), script, png, warnings);
+    if (r == PlotResult::drawn) drawn.push_back((dir / png).string());
+    if (r == PlotResult::interrupted) {
+      if (interrupted) *interrupted = true;
+      break;
+    }
+  }
+  return drawn;
 }
 
 namespace {
@@ -481,15 +506,16 @@ int Grid::report(const json& rows) const {
     warnings.push_back("every setting gave exactly the same results: do the swept keys change anything in this config?");
   }
   bool plot_interrupted = false;
-  bool drawn = draw_grid_plot(out, warnings, &plot_interrupted);
+  std::vector<std::string> drawn = draw_grid_plots(out, warnings, &plot_interrupted);
   for (const std::string& w : warnings) std::cerr << "warning: " << w << "\n";
   if (plot_interrupted) {
     std::cerr << "minidl grid: interrupted while drawing the plot; the results are in " << out
               << "/grid.json, redraw with: minidl plot " << out << "\n";
     return kInterrupted;
   }
-  std::cout << "best: " << rows[best]["name"].get<std::string>() << "; results in " << out << "/grid.json"
-            << (drawn ? ", " + out + "/grid.png" : std::string()) << "\n";
+  std::cout << "best: " << rows[best]["name"].get<std::string>() << "; results in " << out << "/grid.json";
+  for (const std::string& png : drawn) std::cout << ", " << png;
+  std::cout << "\n";
   std::cout.flush();
   return kOk;
 }

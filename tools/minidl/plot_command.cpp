@@ -17,19 +17,19 @@ int plot_command(const PlotArgs& args) {
     return kRuntimeError;
   }
   bool run_data = fs::exists(dir / "metrics.csv") || fs::exists(dir / "boundary.csv") || fs::exists(dir / "train_points.csv");
-  bool grid_data = fs::exists(dir / "grid.csv");
+  bool grid_data = fs::exists(dir / "grid.json");  // what grid.csv and grid_curves.csv are written from
   if (!run_data && !grid_data) {
     std::cerr << "minidl plot: " << args.dir
               << ": no run data there (metrics.csv, iterations.csv, boundary.csv, test_points.csv, train_points.csv or "
-                 "grid.csv); is it the output folder of `minidl train` or `minidl grid`?\n";
+                 "grid.json); is it the output folder of `minidl train` or `minidl grid`?\n";
     return kRuntimeError;
   }
   std::vector<std::string> warnings, drawn;
   bool interrupted = false;
   try {
     if (run_data) drawn = draw_plots(args.dir, warnings, &interrupted);
-    if (grid_data && !interrupted && draw_grid_plot(args.dir, warnings, &interrupted)) {
-      drawn.push_back((dir / "grid.png").string());
+    if (grid_data && !interrupted) {
+      for (const std::string& png : draw_grid_plots(args.dir, warnings, &interrupted)) drawn.push_back(png);
     }
   } catch (const std::exception& e) {  // a damaged data file: DataError naming file and line
     std::cerr << "minidl plot: " << e.what() << "\n";

@@ -12,6 +12,7 @@
 
 #include "minidl/error.h"
 #include "minidl/io/atomic_file.h"
+#include "curve_means.h"
 #include "subprocess.h"
 
 namespace minidl::cli {
@@ -30,85 +31,15 @@ std::vector<std::string> split(const std::string& line) {
   return out;
 }
 
-// metrics.csv -> curves_mean.csv: for each epoch, mean and std over runs of the error rates (of
-// the losses for regression, which has no accuracy). Returns the number of runs and which.
-struct CurveMeans {
-  int runs = 0;
-  bool accuracy = true;
-};
-CurveMeans write_curve_means(const fs::path& dir) {
-  std::ifstream in(dir / "metrics.csv");
-  std::string line;
-  if (!std::getline(in, line)) return {};
-  std::vector<std::string> header = split(line);
-  auto col = [&](const std::string& name) {
-    for (size_t i = 0; i < header.size(); ++i) {
-      if (header[i] == name) return static_cast<int>(i);
-    }
-    return -1;
-  };
-  int c_run = col("run"), c_epoch = col("epoch"), c_train = col("train_accuracy"), c_test = col("test_accuracy");
-  int c_train_loss = col("train_loss"), c_test_loss = col("test_loss");
-  if (c_run < 0 || c_epoch < 0 || c_train < 0 || c_test < 0 || c_train_loss < 0 || c_test_loss < 0) return {};
-  std::map<long, std::vector<std::pair<double, double>>> by_epoch;  // epoch -> (train_err, test_err)
-  std::map<long, std::vector<std::pair<double, double>>> losses;    // epoch -> (train_loss, test_loss)
-  std::map<long, bool> runs;
-  int64_t line_number = 1;
-  // A cell that is not a number (an edited or damaged file) is an error naming file, line and
-  // column; an empty cell is a missing value (regression runs have no accuracy).
-  auto number = [&](const std::vector<std::string>& cells, int c) {
-    if (cells[c].empty()) return static_cast<double>(NAN);
-    char* end = nullptr;
-    double v = std::strtod(cells[c].c_str(), &end);
-    if (end == cells[c].c_str() || *end != '\0') {
-      throw DataError((dir / "metrics.csv").string() + ":" + std::to_string(line_number) + ": column '" + header[c] +
-                      "': expected a number, got '" + cells[c] + "'");
-    }
-    return v;
-  };
-  bool any_accuracy = false;
-  while (std::getline(in, line)) {
-    ++line_number;
-    std::vector<std::string> cells = split(line);
-    if (static_cast<int>(cells.size()) < static_cast<int>(header.size()) - 1) continue;  // torn last line
-    cells.resize(header.size());  // a trailing empty cell
-    double epoch = number(cells, c_epoch), run = number(cells, c_run);
-    if (!(epoch == std::floor(epoch) && run == std::floor(run))) {
-      throw DataError((dir / "metrics.csv").string() + ":" + std::to_string(line_number) +
-                      ": run and epoch must be whole numbers");
-    }
-    runs[static_cast<long>(run)] = true;
-    double train = number(cells, c_train), test = number(cells, c_test);
-    any_accuracy |= !std::isnan(train) || !std::isnan(test);
-    by_epoch[static_cast<long>(epoch)].emplace_back(1 - train, 1 - test);
-    losses[static_cast<long>(epoch)].emplace_back(number(cells, c_train_loss), number(cells, c_test_loss));
-  }
-  if (!any_accuracy) by_epoch = losses;  // regression: the loss curves instead
-  std::ostringstream out;
-  out << (any_accuracy ? "epoch,train_error_mean,train_error_std,test_error_mean,test_error_std,test_accuracy_mean\n"
-                       : "epoch,train_loss_mean,train_loss_std,test_loss_mean,test_loss_std,test_loss_mean\n");
-  for (const auto& [epoch, values] : by_epoch) {
-    double n = static_cast<double>(values.size()), mtr = 0, mte = 0, str = 0, ste = 0;
-    for (auto [tr, te] : values) {
-      mtr += tr / n;
-      mte += te / n;
-    }
-    for (auto [tr, te] : values) {
-      str += (tr - mtr) * (tr - mtr) / n;
-      ste += (te - mte) * (te - mte) / n;
-    }
-    out << epoch << ',' << mtr << ',' << std::sqrt(str) << ',' << mte << ',' << std::sqrt(ste) << ','
-        << (any_accuracy ? 1 - mte : mte) << '\n';
-  }
-  write_file_atomically((dir / "curves_mean.csv").string(), out.str());
-  return {static_cast<int>(runs.size()), any_accuracy};
-}
-
 void write_file(const fs::path& path, const std::string& text) { write_file_atomically(path.string(), text); }
 
 // `accuracy` false (regression): the test loss replaces the test accuracy, the loss the error.
+// The columns of curves_mean.csv are those of kCurveMeansHeader (curve_means.h).
 std::string curves_script(int runs, bool accuracy) {
   const std::string test_curve = accuracy ? "test accuracy" : "test loss", error = accuracy ? "error" : "loss";
+  // Mean and std of the train and test curves of the right panel: the error is 1 - accuracy.
+  const std::string train_mean = accuracy ? "(1-$7)" : "$3", train_std = accuracy ? "$8" : "$4";
+  const std::string test_mean = accuracy ? "(1-$9)" : "$5", test_std = accuracy ? "$10" : "$6";
   std::ostringstream s;
   s << "# Training curves: drawn by minidl from metrics.csv, iterations.csv and curves_mean.csv.\n"
     << kTerminal << "set output 'curves.png'\n"
@@ -123,17 +54,20 @@ std::string curves_script(int runs, bool accuracy) {
     << "stats 'iterations.csv' using 4 nooutput name 'LOSS'\nif (LOSS_min > 0) set logscale y\n"
     << "plot 'iterations.csv' using ($1 == last_run ? $3 : 1/0):4 "
        "with lines lc rgb '#1f77b4' title 'train loss', \\\n"
-    << "     'curves_mean.csv' using 1:6 axes x1y2 with linespoints pt 7 ps 0.5 lc rgb '#d62728' title '" + test_curve + "'\n"
+    << "     'curves_mean.csv' using 1:" << (accuracy ? 9 : 5)
+    << " axes x1y2 with linespoints pt 7 ps 0.5 lc rgb '#d62728' title '" + test_curve + "'\n"
     << "unset logscale y\nunset y2label\nunset y2tics\nset ytics mirror\n"
     // Right: train and test error per epoch, mean and one-std band over runs (report 003).
     << "set title '" + error + " per epoch" << (runs > 1 ? " (mean and std over " + std::to_string(runs) + " runs)" : "")
     << "'\nset ylabel '" + std::string(accuracy ? "error rate" : "loss") + "'\nset key top right\nset logscale y\n"
-    << "plot 'curves_mean.csv' using 1:(max($2-$3, 1e-4)):($2+$3) with filledcurves fs transparent solid 0.2 "
-       "lc rgb '#1f77b4' notitle, \\\n"
-    << "     'curves_mean.csv' using 1:(max($2, 1e-4)) with linespoints lw 2 pt 7 ps 0.5 lc rgb '#1f77b4' title 'train " + error + "', \\\n"
-    << "     'curves_mean.csv' using 1:(max($4-$5, 1e-4)):($4+$5) with filledcurves fs transparent solid 0.2 "
-       "lc rgb '#d62728' notitle, \\\n"
-    << "     'curves_mean.csv' using 1:(max($4, 1e-4)) with linespoints lw 2 pt 7 ps 0.5 lc rgb '#d62728' title 'test " + error + "'\n"
+    << "plot 'curves_mean.csv' using 1:(max(" << train_mean << "-" << train_std << ", 1e-4)):(" << train_mean << "+"
+    << train_std << ") with filledcurves fs transparent solid 0.2 lc rgb '#1f77b4' notitle, \\\n"
+    << "     'curves_mean.csv' using 1:(max(" << train_mean
+    << ", 1e-4)) with linespoints lw 2 pt 7 ps 0.5 lc rgb '#1f77b4' title 'train " + error + "', \\\n"
+    << "     'curves_mean.csv' using 1:(max(" << test_mean << "-" << test_std << ", 1e-4)):(" << test_mean << "+"
+    << test_std << ") with filledcurves fs transparent solid 0.2 lc rgb '#d62728' notitle, \\\n"
+    << "     'curves_mean.csv' using 1:(max(" << test_mean
+    << ", 1e-4)) with linespoints lw 2 pt 7 ps 0.5 lc rgb '#d62728' title 'test " + error + "'\n"
     << "unset multiplot\n";
   return "max(a, b) = a > b ? a : b\n" + s.str();
 }
@@ -279,7 +213,7 @@ std::vector<std::string> draw_plots(const std::string& dir_name, std::vector<std
   fs::path dir(dir_name);
   std::vector<std::pair<std::string, std::string>> jobs;  // script, png
   if (fs::exists(dir / "metrics.csv") && fs::exists(dir / "iterations.csv")) {
-    CurveMeans means = write_curve_means(dir);
+    CurveMeans means = write_curve_means(dir.string());
     int runs = means.runs;
     if (runs > 0) {
       write_file(dir / "curves.gp", curves_script(runs, means.accuracy));
