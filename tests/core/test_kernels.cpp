@@ -1,5 +1,6 @@
 // The kernel choice of kernels.h: the rule that picks oneDNN's sgemm when OpenBLAS runs kernels
 // narrower than the CPU's vectors or the CPU is AMD's, and the setters that tests and benchmarks use.
+// The CPU facts the rule reads (cpu.h) are tested in test_cpu.cpp.
 #include <gtest/gtest.h>
 
 #include "cpu.h"
@@ -7,17 +8,6 @@
 
 namespace minidl {
 namespace {
-
-TEST(Kernels, OpenBlasCoresAreRankedByTheirVectors) {
-  EXPECT_EQ(cpu::openblas_vectors("Prescott"), cpu::Vectors::sse);
-  EXPECT_EQ(cpu::openblas_vectors("Nehalem"), cpu::Vectors::sse);
-  EXPECT_EQ(cpu::openblas_vectors("Sandybridge"), cpu::Vectors::avx);
-  EXPECT_EQ(cpu::openblas_vectors("Haswell"), cpu::Vectors::avx2);
-  EXPECT_EQ(cpu::openblas_vectors("Zen"), cpu::Vectors::avx2);
-  EXPECT_EQ(cpu::openblas_vectors("SkylakeX"), cpu::Vectors::avx512);
-  EXPECT_EQ(cpu::openblas_vectors("Cooperlake"), cpu::Vectors::avx512);
-  EXPECT_LT(cpu::Vectors::sse, cpu::Vectors::avx2);
-}
 
 // The default: oneDNN exactly when OpenBLAS's kernels are narrower than this CPU's vectors, or
 // the CPU is AMD's (where oneDNN measured faster even against OpenBLAS's AVX-512 kernels).

@@ -1,10 +1,8 @@
-// Character corpora (vocabulary, position splits, batchify) and ImageRows.
+// Character corpora (vocabulary, position splits, batchify).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "data/temp_dir.h"
-#include "minidl/data/fashion_mnist.h"
-#include "minidl/data/image_rows.h"
 #include "minidl/data/text.h"
 #include "minidl/error.h"
 
@@ -51,18 +49,4 @@ TEST(TextSplits, BatchifyMakesContiguousStreams) {
   EXPECT_EQ(streams.shape(), (Shape{3, 3}));
   EXPECT_EQ(streams.to_vector(), (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8}));  // the tail (9, 10) dropped
   EXPECT_THROW(data::batchify(codes, 6), DataError);
-}
-
-TEST(ImageRows, ReadsImagesAsSequencesOfRows) {
-  data::FashionMnistOptions o;
-  o.limit = 5;
-  auto images = std::make_shared<data::FashionMnist>(o);
-  data::ImageRows rows(images, 28, 28);
-  EXPECT_EQ(rows.input_shape(), (Shape{28, 28}));
-  Tensor idx = arange(int64_t{3});
-  data::Batch b = rows.get_batch(idx), base = images->get_batch(idx);
-  EXPECT_EQ(b.inputs.shape(), (Shape{3, 28, 28}));
-  EXPECT_EQ(b.inputs.to_vector(), base.inputs.to_vector());
-  EXPECT_EQ(b.labels.to_vector(), base.labels.to_vector());
-  EXPECT_THROW(data::ImageRows(images, 27, 28), DataError);
 }

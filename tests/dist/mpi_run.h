@@ -14,6 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include "data/temp_dir.h"
 
 namespace minidl::testing {
@@ -84,6 +87,12 @@ inline MpiResult run_mpi(int ranks, const std::vector<std::string>& args, std::s
   (void)ranks, (void)args, (void)program, (void)env, (void)timeout_seconds;
 #endif
   return r;
+}
+
+// The job ended well and rank 0 printed `expected`.
+inline void expect_pass(const MpiResult& r, const std::string& expected) {
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_THAT(r.out, ::testing::HasSubstr(expected)) << r.describe();
 }
 
 }  // namespace minidl::testing

@@ -60,6 +60,20 @@ void collectives() {
     dist::broadcast(b, n - 1);
     for (double v : b.to_vector()) expect(v == 7.0, "large broadcast from the last rank: got " + std::to_string(v));
   }
+  // Sums that round: the result is the rank-order sum 0 + 1 + ... + N-1 of each rank's value, with
+  // the same bits on every rank (inline and past 256 bytes).
+  for (int64_t numel : {3, 100}) {
+    Tensor x = full({numel}, 0.1 * (r + 1) + 1e-17 * r, kFloat64);
+    dist::all_reduce(x);
+    double expected = 0.0;
+    for (int q = 0; q < n; ++q) expected += 0.1 * (q + 1) + 1e-17 * q;
+    for (double v : x.to_vector()) expect(v == expected, "rank-order sum: got " + std::to_string(v));
+    Tensor all = dist::all_gather(x);
+    for (int q = 1; q < n; ++q) {
+      expect(std::memcmp(all.data<double>() + q * numel, all.data<double>(), sizeof(double) * numel) == 0,
+             "all_reduce gave rank " + std::to_string(q) + " other bits than rank 0");
+    }
+  }
   Tensor counts = tensor(std::vector<int64_t>{r, 1});
   dist::all_reduce(counts);
   expect(counts.at({0}) == n * (n - 1) / 2 && counts.at({1}) == n, "all_reduce int64");

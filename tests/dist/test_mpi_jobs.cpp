@@ -1,6 +1,7 @@
 // minidl::dist across processes: each test starts tests/dist/mpi_worker under
 // `mpirun --oversubscribe -n N` (with --allow-run-as-root as root) and checks its exit code and
-// output. Skipped when this build has no MPI or CMake found no mpirun.
+// output. Skipped when this build has no MPI or CMake found no mpirun. The worker's "collectives"
+// scenario is run from test_collectives.cpp, beside the world-of-one tests of the same functions.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <string>
@@ -9,6 +10,7 @@
 #include "dist/mpi_run.h"
 
 using ::testing::HasSubstr;
+using minidl::testing::expect_pass;
 using minidl::testing::MpiResult;
 using minidl::testing::run_mpi;
 
@@ -18,16 +20,6 @@ using minidl::testing::run_mpi;
   } while (0)
 
 namespace {
-
-void expect_pass(const MpiResult& r, const std::string& expected) {
-  EXPECT_EQ(r.code, 0) << r.describe();
-  EXPECT_THAT(r.out, HasSubstr(expected)) << r.describe();
-}
-
-TEST(DistMpi, CollectivesOn1To4Ranks) {
-  SKIP_WITHOUT_MPI();
-  for (int n : {1, 2, 3, 4}) expect_pass(run_mpi(n, {"collectives"}), "PASS collectives on " + std::to_string(n) + " ranks");
-}
 
 // N ranks sharing each global batch of 64 end with the one-process run's parameters (1e-12
 // relative in float64) and the same bits on every rank; 1000 examples make a ragged last batch

@@ -1,5 +1,6 @@
-// conv2d: the im2col + GEMM path against a plain-loop reference, oneDNN against it, PyTorch golden
-// values (tools/golden/conv.py), gradchecks and error messages.
+// conv2d: the im2col + GEMM path against a plain-loop reference, PyTorch golden values
+// (tools/golden/conv.py), gradchecks and error messages. oneDNN's float32 path against the im2col
+// reference is in tests/core/test_onednn_conv.cpp.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -64,71 +65,6 @@ TEST(Conv2d, MatchesThePlainLoopReference) {
     ASSERT_EQ(y.size(), expected.size());
     for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], expected[i], 1e-12) << "element " << i;
   }
-}
-
-// Runs f with the convolution kernel set to k, restoring the default afterwards.
-template <class F>
-auto with_conv_kernel(ConvKernel k, F f) {
-  const ConvKernel before = conv_kernel();
-  set_conv_kernel(k);
-  struct Restore {
-    ConvKernel k;
-    ~Restore() { set_conv_kernel(k); }
-  } restore{before};
-  return f();
-}
-
-// y, dx, dw, db of sum(conv2d(x, w, b) * r) as one vector, float32.
-std::vector<double> conv_outputs_and_gradients(const Shape& xs, const Shape& ws, Size2 stride, Size2 padding,
-                                               bool bias) {
-  Generator gen(3);
-  Tensor x = randn(xs, gen).requires_grad_(), w = randn(ws, gen).requires_grad_();
-  Tensor b = bias ? randn({ws[0]}, gen).requires_grad_() : Tensor();
-  Tensor y = conv2d(x, w, b, stride, padding);
-  Tensor r = randn(y.shape(), gen);
-  sum(y * r).backward();
-  std::vector<double> out = y.to_vector();
-  for (const Tensor& t : {x.grad(), w.grad(), b.defined() ? b.grad() : Tensor()}) {
-    if (!t.defined()) continue;
-    std::vector<double> v = t.to_vector();
-    out.insert(out.end(), v.begin(), v.end());
-  }
-  return out;
-}
-
-// float32 convolutions run on oneDNN by default; im2col + GEMM is the reference they must match
-// (up to float32 rounding: the two sum in different orders), forward and every gradient.
-TEST(Conv2d, OneDnnMatchesTheIm2colReference) {
-  struct Case {
-    Shape x, w;
-    Size2 stride, padding;
-    bool bias;
-  };
-  for (const Case& c : {Case{{64, 1, 28, 28}, {8, 1, 5, 5}, 1, 0, true}, Case{{64, 8, 12, 12}, {16, 8, 5, 5}, 1, 0, true},
-                        Case{{5, 3, 9, 7}, {4, 3, 3, 3}, 1, 1, false}, Case{{2, 1, 10, 9}, {3, 1, 3, 2}, {2, 3}, {1, 2}, true},
-                        Case{{3, 32, 14, 14}, {64, 32, 3, 3}, 1, 1, true}, Case{{2, 2, 5, 5}, {3, 2, 4, 4}, 3, 3, true},
-                        Case{{1, 17, 6, 11}, {2, 17, 1, 1}, 2, 0, true}}) {
-    SCOPED_TRACE(to_string(c.x) + " * " + to_string(c.w));
-    auto run = [&] { return conv_outputs_and_gradients(c.x, c.w, c.stride, c.padding, c.bias); };
-    std::vector<double> fast = with_conv_kernel(ConvKernel::onednn, run);
-    std::vector<double> reference = with_conv_kernel(ConvKernel::im2col_gemm, run);
-    ASSERT_EQ(fast.size(), reference.size());
-    double scale = 0.0;
-    for (double v : reference) scale = std::max(scale, std::abs(v));
-    for (size_t i = 0; i < fast.size(); ++i) ASSERT_NEAR(fast[i], reference[i], 1e-5 * scale) << "element " << i;
-  }
-}
-
-// Same inputs, same thread count: the same bits, on one thread and on two.
-TEST(Conv2d, OneDnnGivesTheSameBitsEveryTime) {
-  const int threads = get_num_threads();
-  for (int n : {1, 2}) {
-    set_num_threads(n);
-    auto run = [] { return conv_outputs_and_gradients({16, 8, 12, 12}, {16, 8, 5, 5}, 1, 2, true); };
-    std::vector<double> first = with_conv_kernel(ConvKernel::onednn, run);
-    for (int i = 0; i < 3; ++i) EXPECT_EQ(with_conv_kernel(ConvKernel::onednn, run), first) << n << " threads";
-  }
-  set_num_threads(threads);
 }
 
 void expect_conv_matches_golden(const std::string& name) {
