@@ -29,6 +29,13 @@ void set_small_gemm_kernel(SmallGemmKernel kernel);
 ConvKernel conv_kernel();
 void set_conv_kernel(ConvKernel kernel);
 
+// Makes the float32 GEMM backend's JIT code now rather than in the first product that needs it:
+// oneDNN's sgemm compiles its kernels on first use, about 40 ms once per process here (AMD EPYC,
+// bench/RESULTS.md), which was a third of a one-epoch Fashion MLP run. Meant for a thread started
+// while data load (`minidl train` does so for the file-backed sources); safe to call more than once
+// and while other threads compute products. Does nothing when the backend compiles nothing.
+void warm_up_kernels();
+
 std::string to_string(GemmKernel kernel);
 std::string to_string(SmallGemmKernel kernel);
 std::string to_string(ConvKernel kernel);

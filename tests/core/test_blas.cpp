@@ -1,5 +1,6 @@
 // blas.cpp, the one place that calls OpenBLAS, oneDNN's sgemm and libxsmm: empty products,
-// transposes as flags, and products that stay right when several threads compute at once.
+// transposes as flags, products that stay right when several threads compute at once, and the
+// kernel warm-up.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -128,6 +129,29 @@ TEST(Blas, SplitProductsHaveTheOneThreadBits) {
   expect_split_product_equals_one_thread<double>(GemmKernel::openblas);
   expect_split_product_equals_one_thread<float>(GemmKernel::openblas);
   expect_split_product_equals_one_thread<float>(GemmKernel::onednn);
+}
+
+// warm_up_kernels() compiles oneDNN's sgemm kernels on a thread of its own (minidl train runs it
+// while data load): products computed meanwhile on another thread, the first ones of this process
+// when ctest runs the test alone, come out as they do after it.
+TEST(Blas, WarmingUpKernelsWhileAnotherThreadMultipliesChangesNoProduct) {
+  const GemmKernel chosen = gemm_kernel();
+  set_gemm_kernel(GemmKernel::onednn);
+  const int64_t m = 128, n = 256, k = 784;  // the Fashion MLP's first layer: past libxsmm's sizes
+  std::vector<float> a = random_matrix<float>(m, k, 7), b = random_matrix<float>(n, k, 8);
+  std::vector<std::vector<float>> during(8, std::vector<float>(static_cast<size_t>(m * n)));
+  std::thread warm([] {
+    warm_up_kernels();
+    warm_up_kernels();  // a second call changes nothing
+  });
+  for (std::vector<float>& y : during) blas::gemm(false, true, m, n, k, 1.0f, a.data(), k, b.data(), k, 0.0f, y.data(), n);
+  warm.join();
+  std::vector<float> after(static_cast<size_t>(m * n));
+  blas::gemm(false, true, m, n, k, 1.0f, a.data(), k, b.data(), k, 0.0f, after.data(), n);
+  set_gemm_kernel(chosen);
+  for (const std::vector<float>& y : during) EXPECT_EQ(std::memcmp(y.data(), after.data(), after.size() * sizeof(float)), 0);
+  std::vector<double> expected = reference_product(false, true, m, n, k, a, b);
+  for (size_t i = 0; i < after.size(); i += 101) EXPECT_NEAR(after[i], expected[i], 1e-3);
 }
 
 }  // namespace
