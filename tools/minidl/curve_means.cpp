@@ -25,14 +25,6 @@ namespace {
 constexpr std::array<const char*, 4> kQuantities = {"train_loss", "test_loss", "train_accuracy", "test_accuracy"};
 using Row = std::array<double, kQuantities.size()>;
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) out.push_back(cell);
-  return out;
-}
-
 // metrics.csv as epoch -> run -> the quantities. A later row for the same run and epoch replaces
 // the earlier one, so an epoch a resumed run trained again counts once.
 struct Metrics {
@@ -45,7 +37,7 @@ bool read_metrics(const fs::path& file, Metrics& m) {
   std::ifstream in(file);
   std::string line;
   if (!std::getline(in, line)) return false;
-  const std::vector<std::string> header = split(line);
+  const std::vector<std::string> header = split_csv_line(line);
   auto col = [&](const std::string& name) {
     for (size_t i = 0; i < header.size(); ++i) {
       if (header[i] == name) return static_cast<int>(i);
@@ -73,7 +65,7 @@ bool read_metrics(const fs::path& file, Metrics& m) {
   };
   while (std::getline(in, line)) {
     ++line_number;
-    std::vector<std::string> cells = split(line);
+    std::vector<std::string> cells = split_csv_line(line);
     if (static_cast<int>(cells.size()) < static_cast<int>(header.size()) - 1) continue;  // torn last line
     cells.resize(header.size());  // a trailing empty cell
     double epoch = number(cells, c_epoch), run = number(cells, c_run);
@@ -102,6 +94,14 @@ void write_mean_and_std(std::ostream& out, const std::vector<double>& values) {
 }
 
 }  // namespace
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) out.push_back(cell);
+  return out;
+}
 
 CurveMeans write_curve_means(const std::string& dir) {
   Metrics m;

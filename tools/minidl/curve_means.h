@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace minidl::cli {
 
@@ -22,5 +23,9 @@ struct CurveMeans {
 // as grid.json's and summary.json's. Empty cells (NaN) are left out of the mean of their column.
 // A cell that is not a number throws DataError naming file, line and column.
 CurveMeans write_curve_means(const std::string& dir);
+
+// The cells of one line of the CSV files minidl writes in a run folder (commas only: it writes no
+// quoted cells).
+std::vector<std::string> split_csv_line(const std::string& line);
 
 }  // namespace minidl::cli

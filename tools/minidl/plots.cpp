@@ -23,14 +23,6 @@ namespace {
 
 const char* kTerminal = "set terminal pngcairo size 1100,450 font 'DejaVu Sans,10'\n";
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) out.push_back(cell);
-  return out;
-}
-
 void write_file(const fs::path& path, const std::string& text) { write_file_atomically(path.string(), text); }
 
 // `accuracy` false (regression): the test loss replaces the test accuracy, the loss the error.
@@ -141,7 +133,7 @@ std::string errors_script(const fs::path& dir) {
     << "set palette gray negative\nunset colorbox\nunset tics\nunset border\nset size ratio -1\n"
     << "set multiplot layout 4,6 title 'misclassified test images: true -> predicted'\n";
   for (size_t k = 0; k < count; ++k) {
-    std::vector<std::string> cells = split(rows[k + 1]);
+    std::vector<std::string> cells = split_csv_line(rows[k + 1]);
     std::string title = cells.size() >= 3 ? cells[1] + " -> " + cells[2] : "";
     s << "set title " << quoted(title) << "\n"
       << "plot 'errors.bin' binary array=(28,28) skip=" << k * 784 << " format='%uchar' flipy with image notitle\n";
