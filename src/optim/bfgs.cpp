@@ -106,38 +106,17 @@ void BFGS::load_state_dict(const StateDict& dict) {
   const int64_t n = detail::total_numel(params_);
   std::vector<std::string> known;
   auto expect = [&](const std::string& key, Dtype dtype, const Shape& shape) -> const Tensor& {
-    known.push_back(key);
-    const Tensor* t = dict.find(key);
-    if (!t) fail("missing '" + key + "'");
-    if (!t->defined() || t->dtype() != dtype || t->shape() != shape) {
-      fail("'" + key + "' must be " + to_string(dtype) + " " + to_string(shape) + ", got " +
-           (t->defined() ? to_string(t->dtype()) + " " + to_string(t->shape()) : std::string("undefined")));
-    }
-    return *t;
+    return expect_state(dict, key, dtype, shape, known);
   };
-  expect("state.0.func_evals", kInt64, {});
-  int64_t n_iter = static_cast<int64_t>(expect("state.0.n_iter", kInt64, {}).item());
+  int64_t n_iter = detail::expect_quasi_newton_state(expect, n);
   if (n_iter > 0) {
-    expect("state.0.d", kFloat64, {n});
-    expect("state.0.t", kFloat64, {});
-    expect("state.0.prev_flat_grad", kFloat64, {n});
-    expect("state.0.prev_loss", kFloat64, {});
     expect("state.0.inverse_hessian", kFloat64, {n, n});
     expect("state.0.updates", kInt64, {});
   }
-  for (const auto& [key, value] : dict) {
-    if (key.compare(0, 13, "param_groups.") == 0) continue;
-    if (std::find(known.begin(), known.end(), key) == known.end()) fail("unexpected key '" + key + "'");
-  }
-  check_groups(dict);
+  check_state_keys(dict, known);
   reset();
-  state_.func_evals = static_cast<int64_t>(dict.at("state.0.func_evals").item());
-  state_.n_iter = n_iter;
+  detail::load_quasi_newton_state(dict, state_);
   if (n_iter > 0) {
-    state_.d = dict.at("state.0.d").to_vector();
-    state_.t = dict.at("state.0.t").item();
-    state_.prev_flat_grad = dict.at("state.0.prev_flat_grad").to_vector();
-    state_.prev_loss = dict.at("state.0.prev_loss").item();
     H_ = dict.at("state.0.inverse_hessian").to_vector();
     updates_ = static_cast<int64_t>(dict.at("state.0.updates").item());
   }

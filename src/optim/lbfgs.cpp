@@ -124,57 +124,33 @@ StateDict LBFGS::state_dict() const {
 
 void LBFGS::load_state_dict(const StateDict& dict) {
   const int64_t n = detail::total_numel(params_);
+  std::vector<std::string> known;
   auto expect = [&](const std::string& key, Dtype dtype, const Shape& shape) -> const Tensor& {
-    const Tensor* t = dict.find(key);
-    if (!t) fail("missing '" + key + "'");
-    if (!t->defined() || t->dtype() != dtype || t->shape() != shape) {
-      fail("'" + key + "' must be " + to_string(dtype) + " " + to_string(shape) + ", got " +
-           (t->defined() ? to_string(t->dtype()) + " " + to_string(t->shape()) : std::string("undefined")));
-    }
-    return *t;
+    return expect_state(dict, key, dtype, shape, known);
   };
   // 1. Check everything.
-  expect("state.0.func_evals", kInt64, {});
-  int64_t n_iter = static_cast<int64_t>(expect("state.0.n_iter", kInt64, {}).item());
-  std::vector<std::string> known = {"state.0.func_evals", "state.0.n_iter"};
-  int64_t k = 0;
+  int64_t n_iter = detail::expect_quasi_newton_state(expect, n);
   if (n_iter > 0) {
     const Tensor* dirs = dict.find("state.0.old_dirs");
-    k = dirs && dirs->defined() && dirs->dim() == 2 ? dirs->size(0) : -1;
+    int64_t k = dirs && dirs->defined() && dirs->dim() == 2 ? dirs->size(0) : -1;
     if (k < 0 || k > options().history_size) {
       fail("'state.0.old_dirs' must be float64 (k, " + std::to_string(n) + ") with k <= history_size " +
            std::to_string(options().history_size));
     }
-    expect("state.0.d", kFloat64, {n});
-    expect("state.0.t", kFloat64, {});
     expect("state.0.old_dirs", kFloat64, {k, n});
     expect("state.0.old_stps", kFloat64, {k, n});
     expect("state.0.ro", kFloat64, {k});
     expect("state.0.H_diag", kFloat64, {});
-    expect("state.0.prev_flat_grad", kFloat64, {n});
-    expect("state.0.prev_loss", kFloat64, {});
-    for (const char* key : {"d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss"}) {
-      known.push_back(std::string("state.0.") + key);
-    }
   }
-  for (const auto& [key, value] : dict) {
-    if (key.compare(0, 13, "param_groups.") == 0) continue;
-    if (std::find(known.begin(), known.end(), key) == known.end()) fail("unexpected key '" + key + "'");
-  }
-  check_groups(dict);
+  check_state_keys(dict, known);
   // 2. Load.
   reset();
-  state_.func_evals = static_cast<int64_t>(dict.at("state.0.func_evals").item());
-  state_.n_iter = n_iter;
+  detail::load_quasi_newton_state(dict, state_);
   if (n_iter > 0) {
-    state_.d = dict.at("state.0.d").to_vector();
-    state_.t = dict.at("state.0.t").item();
     history_.old_dirs = matrix_rows(dict.at("state.0.old_dirs"));
     history_.old_stps = matrix_rows(dict.at("state.0.old_stps"));
     history_.ro = dict.at("state.0.ro").to_vector();
     history_.H_diag = dict.at("state.0.H_diag").item();
-    state_.prev_flat_grad = dict.at("state.0.prev_flat_grad").to_vector();
-    state_.prev_loss = dict.at("state.0.prev_loss").item();
   }
   load_groups(dict);
 }

@@ -2,6 +2,7 @@
 // slots each optimizer lists. load_state_dict checks the whole dict before it changes anything.
 #include "minidl/optim/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -79,6 +80,26 @@ Tensor Optimizer::step(const Closure& closure) {
 
 void Optimizer::fail(const std::string& what) const {
   throw ValueError(std::string(name_) + ".load_state_dict: " + what);
+}
+
+const Tensor& Optimizer::expect_state(const StateDict& dict, const std::string& key, Dtype dtype, const Shape& shape,
+                                      std::vector<std::string>& known) const {
+  known.push_back(key);
+  const Tensor* t = dict.find(key);
+  if (!t) fail("missing '" + key + "'");
+  if (!t->defined() || t->dtype() != dtype || t->shape() != shape) {
+    fail("'" + key + "' must be " + to_string(dtype) + " " + to_string(shape) + ", got " +
+         (t->defined() ? to_string(t->dtype()) + " " + to_string(t->shape()) : std::string("undefined")));
+  }
+  return *t;
+}
+
+void Optimizer::check_state_keys(const StateDict& dict, const std::vector<std::string>& known) const {
+  for (const auto& [key, value] : dict) {
+    if (key.compare(0, 13, "param_groups.") == 0) continue;  // check_groups
+    if (std::find(known.begin(), known.end(), key) == known.end()) fail("unexpected key '" + key + "'");
+  }
+  check_groups(dict);
 }
 
 namespace {

@@ -101,4 +101,15 @@ void throw_needs_closure(const char* name) {
                    "opt.step([&] { opt.zero_grad(); Tensor loss = ...; loss.backward(); return loss; })");
 }
 
+void load_quasi_newton_state(const StateDict& dict, QuasiNewtonState& state) {
+  state.func_evals = static_cast<int64_t>(dict.at("state.0.func_evals").item());
+  state.n_iter = static_cast<int64_t>(dict.at("state.0.n_iter").item());
+  if (state.n_iter > 0) {
+    state.d = dict.at("state.0.d").to_vector();
+    state.t = dict.at("state.0.t").item();
+    state.prev_flat_grad = dict.at("state.0.prev_flat_grad").to_vector();
+    state.prev_loss = dict.at("state.0.prev_loss").item();
+  }
+}
+
 }  // namespace minidl::optim::detail

@@ -38,6 +38,23 @@ void check_quasi_newton_options(const char* name, const Options& o) {
   require(ls == 0 || ls == 1, name, "line_search_fn", "none or strong_wolfe", static_cast<double>(ls));
 }
 
+// The state both keep, "state.0.*" of PyTorch's LBFGS: expect_quasi_newton_state checks its keys
+// with expect(key, dtype, shape) (Optimizer::expect_state) and returns n_iter (the iteration keys
+// exist only past the first); load_quasi_newton_state reads them once every key has been checked.
+template <class Expect>
+int64_t expect_quasi_newton_state(Expect&& expect, int64_t n) {
+  expect("state.0.func_evals", kInt64, {});
+  const int64_t n_iter = static_cast<int64_t>(expect("state.0.n_iter", kInt64, {}).item());
+  if (n_iter > 0) {
+    expect("state.0.d", kFloat64, {n});
+    expect("state.0.t", kFloat64, {});
+    expect("state.0.prev_flat_grad", kFloat64, {n});
+    expect("state.0.prev_loss", kFloat64, {});
+  }
+  return n_iter;
+}
+void load_quasi_newton_state(const StateDict& dict, QuasiNewtonState& state);
+
 // step() without a closure: "<name>: step() needs a closure that re-evaluates the loss: ...".
 [[noreturn]] void throw_needs_closure(const char* name);
 

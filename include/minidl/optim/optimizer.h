@@ -97,6 +97,11 @@ class Optimizer {
   void save_groups(StateDict& out) const;
   void check_groups(const StateDict& dict) const;
   void load_groups(const StateDict& dict);
+  // Their state keys: expect_state() checks that `key` is in dict with this dtype and shape and
+  // adds it to `known`; check_state_keys() then rejects any other key and checks the groups.
+  const Tensor& expect_state(const StateDict& dict, const std::string& key, Dtype dtype, const Shape& shape,
+                             std::vector<std::string>& known) const;
+  void check_state_keys(const StateDict& dict, const std::vector<std::string>& known) const;
   [[noreturn]] void fail(const std::string& what) const;
 
   std::vector<Tensor> params_;
