@@ -38,13 +38,6 @@ struct Curve {           // one setting's block of grid_curves.csv
   std::array<double, kQuantities> lo, hi;  // the smallest and largest mean of each quantity
 };
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  for (std::string cell; std::getline(ss, cell, ',');) out.push_back(cell);
-  return out;
-}
-
 // A gnuplot string: single-quoted parts (no `command` substitution in a setting's value, quotes
 // doubled) joined by "\n" where the text breaks a line (a title of several lines).
 std::string gp_string(const std::string& text) {
@@ -107,7 +100,7 @@ Curve make_curve(size_t number, const std::string& label, const std::vector<std:
   double most = 0, fewest = INFINITY;
   std::ostringstream out;
   for (const std::string& row : rows) {
-    std::vector<std::string> cells = split(row);
+    std::vector<std::string> cells = split_csv_line(row);
     cells.resize(kCurveColumns);  // a regression's empty accuracy cells at the end
     c.epochs = std::max(c.epochs, static_cast<int64_t>(std::strtod(cells[0].c_str(), nullptr)));
     double runs = std::strtod(cells[1].c_str(), nullptr);
