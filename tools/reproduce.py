@@ -4,7 +4,7 @@
 Run from the repository root with Debian's python (torch 1.13), after building minidl:
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMINIDL_BUILD_BENCH=OFF
   cmake --build build -j2 --target minidl_cmd
-  /usr/bin/python3 tools/reproduce.py            # all rows, 10 seeds each (about 8-10 minutes)
+  /usr/bin/python3 tools/reproduce.py            # all rows, 10 seeds each (about 20 minutes on 2 cores)
   /usr/bin/python3 tools/reproduce.py --runs 2 --only 000 --out /tmp/r.md   # a quick look
 
 For every row it runs `minidl train CONFIG --runs N` (seeds S..S+N-1) and the PyTorch peer
