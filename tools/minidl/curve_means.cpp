@@ -14,6 +14,7 @@
 
 #include "minidl/error.h"
 #include "minidl/io/atomic_file.h"
+#include "statistics.h"
 
 namespace minidl::cli {
 
@@ -87,10 +88,7 @@ void write_mean_and_std(std::ostream& out, const std::vector<double>& values) {
     out << ",,";
     return;
   }
-  double n = static_cast<double>(values.size()), mean = 0, squares = 0;
-  for (double v : values) mean += v / n;
-  for (double v : values) squares += (v - mean) * (v - mean);
-  out << ',' << mean << ',' << (values.size() > 1 ? std::sqrt(squares / (n - 1)) : 0.0);
+  out << ',' << mean_of(values) << ',' << sample_std_of(values);
 }
 
 }  // namespace

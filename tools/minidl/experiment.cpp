@@ -3,11 +3,9 @@
 #include "experiment.h"
 
 #include <cmath>
-#include <future>
 #include <sstream>
 
 #include "minidl/error.h"
-#include "minidl/kernels.h"
 #include "registry/registry.h"
 
 namespace minidl::cli {
@@ -22,14 +20,7 @@ const R& chosen(const std::vector<R>& rows, const Config& config, const std::str
 
 Data load_data(const Config& config, uint64_t seed) {
   const SourceRow& row = chosen(source_rows(), config, "data.source");
-  // The sources that read files take longer to load than the GEMM backend takes to compile its
-  // kernels (kernels.h: ~40 ms), and their networks have products large enough to need them, so
-  // the kernels are made meanwhile on another thread instead of inside the first training step.
-  // The disk task's data are made in microseconds and its products are libxsmm's: no warm-up.
-  std::future<void> kernels;
-  if (row.name == "fashion-mnist" || row.name == "chars") kernels = std::async(std::launch::async, warm_up_kernels);
   Data d = row.build(section_options(config, "data", row), config, seed);
-  if (kernels.valid()) kernels.get();
   d.input_shape = d.train->input_shape();
   if (d.class_names.empty()) {
     for (int64_t c = 0; c < d.num_classes; ++c) d.class_names.push_back(std::to_string(c));

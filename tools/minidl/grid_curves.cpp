@@ -13,6 +13,7 @@
 
 #include "curve_means.h"
 #include "minidl/io/atomic_file.h"
+#include "plots.h"
 
 namespace minidl::cli {
 
@@ -37,17 +38,6 @@ struct Curve {           // one setting's block of grid_curves.csv
   bool uneven = false;   // an epoch that fewer of its runs reached than another
   std::array<double, kQuantities> lo, hi;  // the smallest and largest mean of each quantity
 };
-
-// A gnuplot string: single-quoted parts (no `command` substitution in a setting's value, quotes
-// doubled) joined by "\n" where the text breaks a line (a title of several lines).
-std::string gp_string(const std::string& text) {
-  std::string q = "'";
-  for (char c : text) {
-    if (c == '\n') q += "'.\"\\n\".'";
-    else q += c == '\'' ? std::string("''") : std::string(1, c);
-  }
-  return q + "'";
-}
 
 // The key entry of a setting: its swept values ("optimizer.name=adam"), and where it diverged.
 std::string setting_label(const json& s, const std::vector<std::string>& swept) {
@@ -171,7 +161,7 @@ void write_key(std::ostream& gp, const std::vector<Curve>& curves, bool points, 
   gp << "unset title\nunset xlabel\nunset ylabel\nunset border\nunset tics\nunset grid\nunset logscale y\n"
      << "set xrange [0:1]\nset yrange [0:1]\nset key center center horizontal reverse Left samplen 3\nplot ";
   for (size_t b = 0; b < curves.size(); ++b) {
-    gp << (b ? ", \\\n     " : "") << "NaN with " << style_of(b, points) << " title " << gp_string(curves[b].label);
+    gp << (b ? ", \\\n     " : "") << "NaN with " << style_of(b, points) << " title " << gnuplot_string(curves[b].label);
   }
   gp << "\n";
 }
@@ -206,7 +196,7 @@ std::string grid_curves_script(const json& grid, const std::vector<Curve>& curve
      << "set output 'grid_curves.png'\nset encoding utf8\nset datafile separator ','\n"
      << "min(a, b) = a < b ? a : b\nmax(a, b) = a > b ? a : b\nunset key\nset grid\n"
      << "set xlabel 'epoch'\nset autoscale xfix\nset format x '%g'\n" << (epochs <= 12 ? "set xtics 1\n" : "")
-     << "set multiplot title " << gp_string(title) << "\n";
+     << "set multiplot title " << gnuplot_string(title) << "\n";
   for (int q = 0; q < (accuracy ? kQuantities : 2); ++q) {
     const int left = 85 + (q % 2) * (panel_w + 100), top = height - title_h - (q / 2) * (above + panel_h + below) - above;
     write_panel(gp, q, curves, points,

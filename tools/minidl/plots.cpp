@@ -100,17 +100,10 @@ std::vector<std::string> read_lines(const fs::path& path) {
   return lines;
 }
 
-// gnuplot string literal: single quotes, doubled inside.
-std::string quoted(const std::string& text) {
-  std::string q = "'";
-  for (char ch : text) q += ch == '\'' ? std::string("''") : std::string(1, ch);
-  return q + "'";
-}
-
 std::string confusion_script(const std::vector<std::string>& names) {
   std::ostringstream s;
   std::ostringstream tics;
-  for (size_t i = 0; i < names.size(); ++i) tics << (i ? ", " : "") << quoted(names[i]) << " " << i;
+  for (size_t i = 0; i < names.size(); ++i) tics << (i ? ", " : "") << gnuplot_string(names[i]) << " " << i;
   s << "# Test confusion matrix of the last run: rows are the true class, columns the prediction.\n"
     << "set terminal pngcairo size 820,720 font 'DejaVu Sans,10'\nset output 'confusion.png'\n"
     << "set title 'confusion matrix on the test set (rows: true class, columns: predicted)'\n"
@@ -135,7 +128,7 @@ std::string errors_script(const fs::path& dir) {
   for (size_t k = 0; k < count; ++k) {
     std::vector<std::string> cells = split_csv_line(rows[k + 1]);
     std::string title = cells.size() >= 3 ? cells[1] + " -> " + cells[2] : "";
-    s << "set title " << quoted(title) << "\n"
+    s << "set title " << gnuplot_string(title) << "\n"
       << "plot 'errors.bin' binary array=(28,28) skip=" << k * 784 << " format='%uchar' flipy with image notitle\n";
   }
   s << "unset multiplot\n";
@@ -244,6 +237,15 @@ std::vector<std::string> draw_plots(const std::string& dir_name, std::vector<std
     }
   }
   return drawn;
+}
+
+std::string gnuplot_string(const std::string& text) {
+  std::string q = "'";
+  for (char c : text) {
+    if (c == '\n') q += "'.\"\\n\".'";
+    else q += c == '\'' ? std::string("''") : std::string(1, c);
+  }
+  return q + "'";
 }
 
 }  // namespace minidl::cli

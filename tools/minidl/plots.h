@@ -26,4 +26,8 @@ PlotResult run_gnuplot(const std::string& dir, const std::string& script, const 
                        std::vector<std::string>& warnings);
 bool have_gnuplot();
 
+// `text` as a gnuplot string: single-quoted (no `command` substitution in a user's value, quotes
+// doubled), its line breaks joined in as "\n" (a title of several lines).
+std::string gnuplot_string(const std::string& text);
+
 }  // namespace minidl::cli

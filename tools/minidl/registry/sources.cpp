@@ -1,10 +1,12 @@
 // The data sources of data.source: one add() each, with its options and its builder. The
 // builders read data.val_size, data.standardize and data.targets (the [data] keys every source has)
 // and return the splits of one run; load_data() (experiment.cpp) fills in the shape and class names.
+#include <future>
 #include <sstream>
 
 #include "label_check.h"
 #include "minidl/error.h"
+#include "minidl/kernels.h"
 #include "registry/registry.h"
 
 namespace minidl::cli {
@@ -138,6 +140,19 @@ Data fashion_mnist(const Options& o, const Config& config, uint64_t) {
   return d;
 }
 
+// Fashion-MNIST's files take longer to read than oneDNN takes to compile its sgemm kernels
+// (kernels.h: ~40 ms), and the image networks' products need them: they are made meanwhile on
+// another thread instead of inside the first training step. (The disk task's data are made in
+// microseconds and its products are libxsmm's: no warm-up.)
+Build while_warming_up_kernels(Build build) {
+  return [build](const Options& o, const Config& config, uint64_t seed) {
+    std::future<void> kernels = std::async(std::launch::async, warm_up_kernels);
+    Data d = build(o, config, seed);
+    kernels.get();
+    return d;
+  };
+}
+
 Data chars(const Options&, const Config& config, uint64_t) {
   throw ConfigError(config.name() + ": data.source = \"chars\" is trained by `minidl train` (its own loop), shown by "
                     "`minidl info` and sampled by `minidl generate`; eval, predict and grid do not take it yet");
@@ -163,7 +178,7 @@ std::vector<SourceRow> make_rows() {
        opt::integer("test_limit", 0, "use only the first N test images (0: all)").min(0),
        opt::boolean("flatten", true, "images as (N, 784) vectors; `false` gives (N, 1, 28, 28) for convolutions"),
        opt::boolean("rows_as_steps", false, "images as (N, 28, 28) sequences of rows, for rnn/lstm/gru layers")},
-      fashion_mnist);
+      while_warming_up_kernels(fashion_mnist));
   add(r, "chars", "character-level language modelling on a text (by default Debian's `fortunes`); see below",
       {opt::string("path", "/usr/share/games/fortunes",
                    "a text file, or a folder whose regular files (links and *.dat skipped) are read in name order"),
