@@ -8,8 +8,7 @@
 // product comes out wrong. Measured here: 623 wrong results in 120,592 concurrent 65x65x65 dgemm
 // calls from two threads (0 with the lock); it made a float64 LeNet trained on 2 threads differ
 // from the same run on 1 by 1.5% after 8 steps. So a product bound for OpenBLAS is not split, and
-// every call takes openblas_mutex (uncontended: one atomic exchange, ~10 ns) so that user threads
-// sharing the library are safe too.
+// every call holds OpenBlasLock so that user threads sharing the library are safe too.
 #include "blas.h"
 
 #include <cblas.h>
@@ -20,7 +19,8 @@
 
 #include <algorithm>
 #include <array>
-#include <mutex>
+#include <atomic>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -50,8 +50,25 @@ bool trivial(int64_t m, int64_t n, int64_t k, T beta, T* y, int64_t ldy) {
 
 CBLAS_TRANSPOSE flag(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
-// Held around every OpenBLAS call (see the top of this file).
-std::mutex openblas_mutex;
+// Held around every OpenBLAS call (see the top of this file). Uncontended it costs one atomic
+// exchange to take and a plain store to release; std::mutex costs a second locked instruction and
+// two calls into libc, and with a batch-1 disk step making about ten OpenBLAS calls (gemv and
+// outer products) that made `minidl train` 3% slower there (bench/RESULTS.md). Threads contend only
+// when a program calls minidl from several threads of its own; a waiting thread yields its core.
+class OpenBlasLock {
+ public:
+  OpenBlasLock() {
+    while (taken_.exchange(true, std::memory_order_acquire)) {
+      while (taken_.load(std::memory_order_relaxed)) std::this_thread::yield();
+    }
+  }
+  ~OpenBlasLock() { taken_.store(false, std::memory_order_release); }
+  OpenBlasLock(const OpenBlasLock&) = delete;
+  OpenBlasLock& operator=(const OpenBlasLock&) = delete;
+
+ private:
+  static inline std::atomic<bool> taken_{false};
+};
 
 // libxsmm's kernel for one product shape, remembered per thread. libxsmm_smmdispatch hashes the
 // whole descriptor and searches its registry on every call: 7% of a batch-1 disk step, for the
@@ -125,7 +142,7 @@ void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
     dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, y, ldy);
     return;
   }
-  std::lock_guard lock(openblas_mutex);
+  OpenBlasLock lock;
   cblas_sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, y,
               static_cast<blasint>(ldy));
@@ -133,7 +150,7 @@ void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
 
 void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
           const double* b, int64_t ldb, double beta, double* y, int64_t ldy) {
-  std::lock_guard lock(openblas_mutex);
+  OpenBlasLock lock;
   cblas_dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, y,
               static_cast<blasint>(ldy));
@@ -142,14 +159,14 @@ void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const
 // y = alpha a x + beta y, a row-major (rows, cols), x with stride incx.
 void call_gemv(int64_t rows, int64_t cols, float alpha, const float* a, int64_t lda, const float* x, int64_t incx,
                float beta, float* y) {
-  std::lock_guard lock(openblas_mutex);
+  OpenBlasLock lock;
   cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(cols), alpha, a,
               static_cast<blasint>(lda), x, static_cast<blasint>(incx), beta, y, 1);
 }
 
 void call_gemv(int64_t rows, int64_t cols, double alpha, const double* a, int64_t lda, const double* x, int64_t incx,
                double beta, double* y) {
-  std::lock_guard lock(openblas_mutex);
+  OpenBlasLock lock;
   cblas_dgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(cols), alpha, a,
               static_cast<blasint>(lda), x, static_cast<blasint>(incx), beta, y, 1);
 }
@@ -220,12 +237,14 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const
 void gemv(bool ta, int64_t rows, int64_t cols, double alpha, const double* a, int64_t lda, const double* x,
           double beta, double* y) {
   if (rows == 0 || cols == 0) return;
+  OpenBlasLock lock;
   cblas_dgemv(CblasRowMajor, flag(ta), static_cast<blasint>(rows), static_cast<blasint>(cols), alpha, a,
               static_cast<blasint>(lda), x, 1, beta, y, 1);
 }
 
 void ger(int64_t rows, int64_t cols, double alpha, const double* x, const double* y, double* a, int64_t lda) {
   if (rows == 0 || cols == 0) return;
+  OpenBlasLock lock;
   cblas_dger(CblasRowMajor, static_cast<blasint>(rows), static_cast<blasint>(cols), alpha, x, 1, y, 1, a,
              static_cast<blasint>(lda));
 }
