@@ -105,28 +105,22 @@ void AdamOf<kDecay>::reset() {
 
 template <WeightDecay kDecay>
 void AdamOf<kDecay>::step() {
-  for (size_t gi = 0; gi < this->groups_.size(); ++gi) {
-    const Options& o = this->groups_[gi].options;
-    for (size_t i = this->begins_[gi]; i < this->begins_[gi + 1]; ++i) {
-      Tensor& p = this->params_[i];
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      if (o.amsgrad && !max_exp_avg_sq_[i].defined()) max_exp_avg_sq_[i] = zeros(p.shape(), p.dtype());
-      AdamStep s{o.lr, o.betas[0], o.betas[1], o.eps, o.weight_decay, o.amsgrad, kDecay == WeightDecay::decoupled,
-                 ++step_[i]};
-      minidl::detail::dispatch_float(kName<kDecay>, p.dtype(), [&]<class T>() {
-        T* vmax = o.amsgrad ? max_exp_avg_sq_[i].data<T>() : nullptr;
-        // Large parameters are updated by the whole team: with two threads the products leave
-        // half of each gradient in the other core's cache, and one thread reading it all was
-        // the step's bottleneck.
-        minidl::detail::parallel_blocks(p.numel(), minidl::detail::kParallelUpdateElements, 16,
-                                        [&](int64_t b, int64_t e) {
-          adam_kernel<T>(p.data<T>() + b, grad.data<T>() + b, exp_avg_[i].data<T>() + b, exp_avg_sq_[i].data<T>() + b,
-                         vmax ? vmax + b : nullptr, e - b, s);
-        });
+  this->for_each_gradient([&](size_t i, Tensor& p, const Tensor& grad, const Options& o) {
+    if (o.amsgrad && !max_exp_avg_sq_[i].defined()) max_exp_avg_sq_[i] = zeros(p.shape(), p.dtype());
+    AdamStep s{o.lr, o.betas[0], o.betas[1], o.eps, o.weight_decay, o.amsgrad, kDecay == WeightDecay::decoupled,
+               ++step_[i]};
+    minidl::detail::dispatch_float(kName<kDecay>, p.dtype(), [&]<class T>() {
+      T* vmax = o.amsgrad ? max_exp_avg_sq_[i].data<T>() : nullptr;
+      // Large parameters are updated by the whole team: with two threads the products leave
+      // half of each gradient in the other core's cache, and one thread reading it all was
+      // the step's bottleneck.
+      minidl::detail::parallel_blocks(p.numel(), minidl::detail::kParallelUpdateElements, 16,
+                                      [&](int64_t b, int64_t e) {
+        adam_kernel<T>(p.data<T>() + b, grad.data<T>() + b, exp_avg_[i].data<T>() + b, exp_avg_sq_[i].data<T>() + b,
+                       vmax ? vmax + b : nullptr, e - b, s);
       });
-    }
-  }
+    });
+  });
 }
 
 template <WeightDecay kDecay>

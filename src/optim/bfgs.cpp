@@ -88,39 +88,25 @@ Tensor BFGS::step(const Closure& closure) {
 StateDict BFGS::state_dict() const {
   StateDict out;
   const int64_t n = detail::total_numel(params_);
-  out.insert("state.0.func_evals", scalar_tensor(static_cast<double>(state_.func_evals), kInt64));
-  out.insert("state.0.n_iter", scalar_tensor(static_cast<double>(state_.n_iter), kInt64));
-  if (state_.n_iter > 0) {
-    out.insert("state.0.d", tensor(state_.d, {n}, kFloat64));
-    out.insert("state.0.t", scalar_tensor(state_.t, kFloat64));
-    out.insert("state.0.prev_flat_grad", tensor(state_.prev_flat_grad, {n}, kFloat64));
-    out.insert("state.0.prev_loss", scalar_tensor(state_.prev_loss, kFloat64));
-    out.insert("state.0.inverse_hessian", tensor(H_, {n, n}, kFloat64));
-    out.insert("state.0.updates", scalar_tensor(static_cast<double>(updates_), kInt64));
-  }
+  detail::save_quasi_newton_state(state_, out, [&](StateDict& own) {
+    own.insert("state.0.inverse_hessian", tensor(H_, {n, n}, kFloat64));
+    own.insert("state.0.updates", scalar_tensor(static_cast<double>(updates_), kInt64));
+  });
   save_groups(out);
   return out;
 }
 
 void BFGS::load_state_dict(const StateDict& dict) {
-  const int64_t n = detail::total_numel(params_);
-  std::vector<std::string> known;
-  auto expect = [&](const std::string& key, Dtype dtype, const Shape& shape) -> const Tensor& {
-    return expect_state(dict, key, dtype, shape, known);
-  };
-  int64_t n_iter = detail::expect_quasi_newton_state(expect, n);
-  if (n_iter > 0) {
-    expect("state.0.inverse_hessian", kFloat64, {n, n});
-    expect("state.0.updates", kInt64, {});
-  }
-  check_state_keys(dict, known);
-  reset();
-  detail::load_quasi_newton_state(dict, state_);
-  if (n_iter > 0) {
-    H_ = dict.at("state.0.inverse_hessian").to_vector();
-    updates_ = static_cast<int64_t>(dict.at("state.0.updates").item());
-  }
-  load_groups(dict);
+  detail::load_quasi_newton(
+      [this](auto&&... a) { load_own_state(a...); }, dict, detail::total_numel(params_), state_, [this] { reset(); },
+      [](auto&& expect, int64_t n) {
+        expect("state.0.inverse_hessian", kFloat64, {n, n});
+        expect("state.0.updates", kInt64, {});
+      },
+      [&] {
+        H_ = dict.at("state.0.inverse_hessian").to_vector();
+        updates_ = static_cast<int64_t>(dict.at("state.0.updates").item());
+      });
 }
 
 }  // namespace minidl::optim

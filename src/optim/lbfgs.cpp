@@ -106,53 +106,37 @@ std::vector<std::vector<double>> matrix_rows(const Tensor& t) {
 StateDict LBFGS::state_dict() const {
   StateDict out;
   const int64_t n = detail::total_numel(params_);
-  out.insert("state.0.func_evals", scalar_tensor(static_cast<double>(state_.func_evals), kInt64));
-  out.insert("state.0.n_iter", scalar_tensor(static_cast<double>(state_.n_iter), kInt64));
-  if (state_.n_iter > 0) {
-    out.insert("state.0.d", vector_tensor(state_.d));
-    out.insert("state.0.t", scalar_tensor(state_.t, kFloat64));
-    out.insert("state.0.old_dirs", matrix_tensor(history_.old_dirs, n));
-    out.insert("state.0.old_stps", matrix_tensor(history_.old_stps, n));
-    out.insert("state.0.ro", vector_tensor(history_.ro));
-    out.insert("state.0.H_diag", scalar_tensor(history_.H_diag, kFloat64));
-    out.insert("state.0.prev_flat_grad", vector_tensor(state_.prev_flat_grad));
-    out.insert("state.0.prev_loss", scalar_tensor(state_.prev_loss, kFloat64));
-  }
+  detail::save_quasi_newton_state(state_, out, [&](StateDict& own) {
+    own.insert("state.0.old_dirs", matrix_tensor(history_.old_dirs, n));
+    own.insert("state.0.old_stps", matrix_tensor(history_.old_stps, n));
+    own.insert("state.0.ro", vector_tensor(history_.ro));
+    own.insert("state.0.H_diag", scalar_tensor(history_.H_diag, kFloat64));
+  });
   save_groups(out);
   return out;
 }
 
 void LBFGS::load_state_dict(const StateDict& dict) {
-  const int64_t n = detail::total_numel(params_);
-  std::vector<std::string> known;
-  auto expect = [&](const std::string& key, Dtype dtype, const Shape& shape) -> const Tensor& {
-    return expect_state(dict, key, dtype, shape, known);
-  };
-  // 1. Check everything.
-  int64_t n_iter = detail::expect_quasi_newton_state(expect, n);
-  if (n_iter > 0) {
-    const Tensor* dirs = dict.find("state.0.old_dirs");
-    int64_t k = dirs && dirs->defined() && dirs->dim() == 2 ? dirs->size(0) : -1;
-    if (k < 0 || k > options().history_size) {
-      fail("'state.0.old_dirs' must be float64 (k, " + std::to_string(n) + ") with k <= history_size " +
-           std::to_string(options().history_size));
-    }
-    expect("state.0.old_dirs", kFloat64, {k, n});
-    expect("state.0.old_stps", kFloat64, {k, n});
-    expect("state.0.ro", kFloat64, {k});
-    expect("state.0.H_diag", kFloat64, {});
-  }
-  check_state_keys(dict, known);
-  // 2. Load.
-  reset();
-  detail::load_quasi_newton_state(dict, state_);
-  if (n_iter > 0) {
-    history_.old_dirs = matrix_rows(dict.at("state.0.old_dirs"));
-    history_.old_stps = matrix_rows(dict.at("state.0.old_stps"));
-    history_.ro = dict.at("state.0.ro").to_vector();
-    history_.H_diag = dict.at("state.0.H_diag").item();
-  }
-  load_groups(dict);
+  detail::load_quasi_newton(
+      [this](auto&&... a) { load_own_state(a...); }, dict, detail::total_numel(params_), state_, [this] { reset(); },
+      [&](auto&& expect, int64_t n) {
+        const Tensor* dirs = dict.find("state.0.old_dirs");
+        int64_t k = dirs && dirs->defined() && dirs->dim() == 2 ? dirs->size(0) : -1;
+        if (k < 0 || k > options().history_size) {
+          fail("'state.0.old_dirs' must be float64 (k, " + std::to_string(n) + ") with k <= history_size " +
+               std::to_string(options().history_size));
+        }
+        expect("state.0.old_dirs", kFloat64, {k, n});
+        expect("state.0.old_stps", kFloat64, {k, n});
+        expect("state.0.ro", kFloat64, {k});
+        expect("state.0.H_diag", kFloat64, {});
+      },
+      [&] {
+        history_.old_dirs = matrix_rows(dict.at("state.0.old_dirs"));
+        history_.old_stps = matrix_rows(dict.at("state.0.old_stps"));
+        history_.ro = dict.at("state.0.ro").to_vector();
+        history_.H_diag = dict.at("state.0.H_diag").item();
+      });
 }
 
 }  // namespace minidl::optim

@@ -39,8 +39,9 @@ void check_quasi_newton_options(const char* name, const Options& o) {
 }
 
 // The state both keep, "state.0.*" of PyTorch's LBFGS: expect_quasi_newton_state checks its keys
-// with expect(key, dtype, shape) (Optimizer::expect_state) and returns n_iter (the iteration keys
-// exist only past the first); load_quasi_newton_state reads them once every key has been checked.
+// with expect(key, dtype, shape) (from Optimizer::load_own_state) and returns n_iter (the
+// iteration keys exist only past the first); load_quasi_newton_state reads them once every key
+// has been checked.
 template <class Expect>
 int64_t expect_quasi_newton_state(Expect&& expect, int64_t n) {
   expect("state.0.func_evals", kInt64, {});
@@ -54,6 +55,43 @@ int64_t expect_quasi_newton_state(Expect&& expect, int64_t n) {
   return n_iter;
 }
 void load_quasi_newton_state(const StateDict& dict, QuasiNewtonState& state);
+
+// state_dict's "state.0.*" of LBFGS and BFGS, in the order of PyTorch's LBFGS: the state both
+// keep, with the method's own entries (own(out), only past the first iteration) after
+// "state.0.t".
+template <class Own>
+void save_quasi_newton_state(const QuasiNewtonState& state, StateDict& out, Own&& own) {
+  out.insert("state.0.func_evals", scalar_tensor(static_cast<double>(state.func_evals), kInt64));
+  out.insert("state.0.n_iter", scalar_tensor(static_cast<double>(state.n_iter), kInt64));
+  if (state.n_iter == 0) return;
+  const int64_t n = static_cast<int64_t>(state.d.size());
+  out.insert("state.0.d", tensor(state.d, {n}, kFloat64));
+  out.insert("state.0.t", scalar_tensor(state.t, kFloat64));
+  own(out);
+  out.insert("state.0.prev_flat_grad", tensor(state.prev_flat_grad, {n}, kFloat64));
+  out.insert("state.0.prev_loss", scalar_tensor(state.prev_loss, kFloat64));
+}
+
+// LBFGS's and BFGS's load_state_dict, through their Optimizer::load_own_state (passed in as
+// `load_own_state(dict, check, load)`): the state both keep, then, only past the first iteration,
+// the method's own keys (check_more(expect, n) with n the parameters' total size) and values
+// (load_more()). reset() runs before anything is loaded.
+template <class LoadOwnState, class Reset, class CheckMore, class LoadMore>
+void load_quasi_newton(LoadOwnState&& load_own_state, const StateDict& dict, int64_t n, QuasiNewtonState& state,
+                       Reset&& reset, CheckMore&& check_more, LoadMore&& load_more) {
+  int64_t n_iter = 0;
+  load_own_state(
+      dict,
+      [&](auto&& expect) {
+        n_iter = expect_quasi_newton_state(expect, n);
+        if (n_iter > 0) check_more(expect, n);
+      },
+      [&] {
+        reset();
+        load_quasi_newton_state(dict, state);
+        if (n_iter > 0) load_more();
+      });
+}
 
 // step() without a closure: "<name>: step() needs a closure that re-evaluates the loss: ...".
 [[noreturn]] void throw_needs_closure(const char* name);

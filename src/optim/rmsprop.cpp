@@ -75,26 +75,20 @@ void rmsprop_kernel(T* p, const T* grad, T* sq, T* ga, T* buf, int64_t n, const 
 }  // namespace
 
 void RMSprop::step() {
-  for (size_t gi = 0; gi < groups_.size(); ++gi) {
-    const Options& o = groups_[gi].options;
-    for (size_t i = group_begin(gi); i < group_end(gi); ++i) {
-      Tensor& p = params_[i];
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      ++step_[i];
-      if (o.momentum > 0 && !momentum_buffer_[i].defined()) momentum_buffer_[i] = zeros(p.shape(), p.dtype());
-      if (o.centered && !grad_avg_[i].defined()) grad_avg_[i] = zeros(p.shape(), p.dtype());
-      minidl::detail::dispatch_float("RMSprop", p.dtype(), [&]<class T>() {
-        T* ga = o.centered ? grad_avg_[i].data<T>() : nullptr;
-        T* buf = o.momentum > 0 ? momentum_buffer_[i].data<T>() : nullptr;
-        minidl::detail::parallel_blocks(p.numel(), minidl::detail::kParallelUpdateElements, 16,
-                                        [&](int64_t b, int64_t e) {
-          rmsprop_kernel<T>(p.data<T>() + b, grad.data<T>() + b, square_avg_[i].data<T>() + b, ga ? ga + b : nullptr,
-                            buf ? buf + b : nullptr, e - b, o);
-        });
+  for_each_gradient([&](size_t i, Tensor& p, const Tensor& grad, const Options& o) {
+    ++step_[i];
+    if (o.momentum > 0 && !momentum_buffer_[i].defined()) momentum_buffer_[i] = zeros(p.shape(), p.dtype());
+    if (o.centered && !grad_avg_[i].defined()) grad_avg_[i] = zeros(p.shape(), p.dtype());
+    minidl::detail::dispatch_float("RMSprop", p.dtype(), [&]<class T>() {
+      T* ga = o.centered ? grad_avg_[i].data<T>() : nullptr;
+      T* buf = o.momentum > 0 ? momentum_buffer_[i].data<T>() : nullptr;
+      minidl::detail::parallel_blocks(p.numel(), minidl::detail::kParallelUpdateElements, 16,
+                                      [&](int64_t b, int64_t e) {
+        rmsprop_kernel<T>(p.data<T>() + b, grad.data<T>() + b, square_avg_[i].data<T>() + b, ga ? ga + b : nullptr,
+                          buf ? buf + b : nullptr, e - b, o);
       });
-    }
-  }
+    });
+  });
 }
 
 }  // namespace minidl::optim

@@ -60,27 +60,21 @@ void sgd_kernel(T* p, const T* grad, T* buf, bool first, int64_t n, const SGDOpt
 }  // namespace
 
 void SGD::step() {
-  for (size_t gi = 0; gi < groups_.size(); ++gi) {
-    const Options& o = groups_[gi].options;
-    for (size_t i = group_begin(gi); i < group_end(gi); ++i) {
-      Tensor& p = params_[i];
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      bool first = false;
-      if (o.momentum != 0 && !momentum_buffer_[i].defined()) {
-        momentum_buffer_[i] = Tensor::empty(p.shape(), p.dtype());
-        first = true;
-      }
-      Tensor& buf = momentum_buffer_[i];
-      minidl::detail::dispatch_float("SGD", p.dtype(), [&]<class T>() {
-        T* b = o.momentum != 0 ? buf.data<T>() : nullptr;
-        minidl::detail::parallel_blocks(p.numel(), minidl::detail::kParallelUpdateElements, 16,
-                                        [&](int64_t begin, int64_t end) {
-          sgd_kernel<T>(p.data<T>() + begin, grad.data<T>() + begin, b ? b + begin : nullptr, first, end - begin, o);
-        });
-      });
+  for_each_gradient([&](size_t i, Tensor& p, const Tensor& grad, const Options& o) {
+    bool first = false;
+    if (o.momentum != 0 && !momentum_buffer_[i].defined()) {
+      momentum_buffer_[i] = Tensor::empty(p.shape(), p.dtype());
+      first = true;
     }
-  }
+    Tensor& buf = momentum_buffer_[i];
+    minidl::detail::dispatch_float("SGD", p.dtype(), [&]<class T>() {
+      T* b = o.momentum != 0 ? buf.data<T>() : nullptr;
+      minidl::detail::parallel_blocks(p.numel(), minidl::detail::kParallelUpdateElements, 16,
+                                      [&](int64_t begin, int64_t end) {
+        sgd_kernel<T>(p.data<T>() + begin, grad.data<T>() + begin, b ? b + begin : nullptr, first, end - begin, o);
+      });
+    });
+  });
 }
 
 }  // namespace minidl::optim

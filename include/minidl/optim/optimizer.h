@@ -97,8 +97,22 @@ class Optimizer {
   void save_groups(StateDict& out) const;
   void check_groups(const StateDict& dict) const;
   void load_groups(const StateDict& dict);
-  // Their state keys: expect_state() checks that `key` is in dict with this dtype and shape and
-  // adds it to `known`; check_state_keys() then rejects any other key and checks the groups.
+  // Their load_state_dict: check(expect) checks every key of their own state through
+  // expect(key, dtype, shape), which returns the tensor; then any other key is rejected, the
+  // groups are checked, and only when all is right load() reads the state and the groups'
+  // options are loaded. A bad dict thus leaves the optimizer as it was.
+  template <class Check, class Load>
+  void load_own_state(const StateDict& dict, Check&& check, Load&& load) {
+    std::vector<std::string> known;
+    check([&](const std::string& key, Dtype dtype, const Shape& shape) -> const Tensor& {
+      return expect_state(dict, key, dtype, shape, known);
+    });
+    check_state_keys(dict, known);
+    load();
+    load_groups(dict);
+  }
+  // expect_state() checks that `key` is in dict with this dtype and shape and adds it to `known`;
+  // check_state_keys() then rejects any other key and checks the groups.
   const Tensor& expect_state(const StateDict& dict, const std::string& key, Dtype dtype, const Shape& shape,
                              std::vector<std::string>& known) const;
   void check_state_keys(const StateDict& dict, const std::vector<std::string>& known) const;
@@ -180,6 +194,19 @@ class OptimizerOf : public Optimizer {
 
   size_t group_begin(size_t group) const override { return begins_[group]; }
   size_t group_end(size_t group) const { return begins_[group + 1]; }
+
+  // Calls f(i, param, grad, options of its group) for every parameter that has a gradient, group
+  // by group: the loop of every elementwise optimizer's step().
+  template <class F>
+  void for_each_gradient(F&& f) {
+    for (size_t gi = 0; gi < groups_.size(); ++gi) {
+      const Options& o = groups_[gi].options;
+      for (size_t i = begins_[gi]; i < begins_[gi + 1]; ++i) {
+        Tensor grad = params_[i].grad();
+        if (grad.defined()) f(i, params_[i], grad, o);
+      }
+    }
+  }
 
   void save_group_options(size_t group, StateDict& out, const std::string& prefix) const override {
     Options o = groups_[group].options;
