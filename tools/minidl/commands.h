@@ -1,5 +1,4 @@
-// The subcommands of `minidl`. Each returns the process exit code: 0 success, 1 runtime or data
-// error, 2 usage or config error, 130 interrupted.
+// The subcommands of `minidl`. Each returns the process exit code (exit_codes.h).
 #pragma once
 
 #include <cstdint>
@@ -11,11 +10,10 @@
 
 #include "minidl/io/checkpoint.h"
 #include "config.h"
+#include "exit_codes.h"
 #include "trainer.h"
 
 namespace minidl::cli {
-
-enum ExitCode : int { kOk = 0, kRuntimeError = 1, kUsageError = 2, kInterrupted = 130 };
 
 struct TrainArgs {
   std::string config;                 // empty: the default config

@@ -164,12 +164,8 @@ int eval_command(const EvalArgs& args) {
       std::cout << line;
     }
     return kOk;
-  } catch (const ConfigError& e) {
-    std::cerr << "minidl eval: " << e.what() << "\n";
-    return kUsageError;
-  } catch (const std::exception& e) {
-    std::cerr << "minidl eval: " << e.what() << "\n";
-    return kRuntimeError;
+  } catch (...) {
+    return command_failed("eval");
   }
 }
 

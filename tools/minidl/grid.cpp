@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -24,6 +23,7 @@
 #include "minidl/io/atomic_file.h"
 #include "minidl/threads.h"
 #include "grid_curves.h"
+#include "outputs.h"
 #include "plots.h"
 #include "run_lock.h"
 
@@ -136,15 +136,6 @@ std::vector<Setting> cartesian_product(const std::vector<Sweep>& sweeps) {
 }
 
 json number_or_null(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
-
-std::string default_grid_dir(const std::string& config_path) {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  std::ostringstream os;
-  os << "runs/grid-" << fs::path(config_path).stem().string() << "-" << std::put_time(&tm, "%Y%m%d-%H%M%S");
-  return os.str();
-}
 
 }  // namespace
 
@@ -348,12 +339,8 @@ int Grid::check_request() {
       std::cerr << "minidl grid: --out " << out << " exists and is not empty; choose another folder or remove it\n";
       return kUsageError;
     }
-  } catch (const ConfigError& e) {
-    std::cerr << "minidl grid: " << e.what() << "\n";
-    return kUsageError;
-  } catch (const std::exception& e) {
-    std::cerr << "minidl grid: " << e.what() << "\n";
-    return kRuntimeError;
+  } catch (...) {
+    return command_failed("grid");
   }
   return kOk;
 }
@@ -528,7 +515,7 @@ int grid_command(const GridArgs& args) {
   Grid grid(args);
   grid.world = dist::world_size();
   grid.rank = dist::rank();
-  grid.out = args.out.empty() ? default_grid_dir(args.config) : args.out;
+  grid.out = args.out.empty() ? default_run_dir(args.config, "grid-") : args.out;
   // ---- the request, every setting's config and model checked before anything is written ----
   if (int code = grid.check_request()) return code;
   set_num_threads(args.threads);

@@ -104,12 +104,8 @@ int info_language_model(const Config& config, const std::string& config_name) {
               << config.get_int("data.seq_len") << " characters per step\n\n"
               << *model << "\n\n" << parameters << " parameters\n";
     return kOk;
-  } catch (const ConfigError& e) {
-    std::cerr << "minidl info: " << e.what() << "\n";
-    return kUsageError;
-  } catch (const std::exception& e) {
-    std::cerr << "minidl info: " << e.what() << "\n";
-    return kRuntimeError;
+  } catch (...) {
+    return command_failed("info");
   }
 }
 

@@ -171,12 +171,12 @@ void RunDir::write_summary(const nlohmann::json& summary) {
   write_file_atomically(file("summary.json"), summary.dump(2) + "\n");
 }
 
-std::string default_run_dir(const std::string& config_path) {
+std::string default_run_dir(const std::string& config_path, const std::string& kind) {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);
   std::ostringstream os;
-  os << "runs/" << fs::path(config_path).stem().string() << "-" << std::put_time(&tm, "%Y%m%d-%H%M%S");
+  os << "runs/" << kind << fs::path(config_path).stem().string() << "-" << std::put_time(&tm, "%Y%m%d-%H%M%S");
   return os.str();
 }
 

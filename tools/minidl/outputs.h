@@ -52,7 +52,7 @@ class RunDir {
   std::vector<Iteration> pending_;
 };
 
-// "runs/disk-20261123-193012" for configs/disk.toml.
-std::string default_run_dir(const std::string& config_path);
+// "runs/disk-20261123-193012" for configs/disk.toml; with kind "grid-", "runs/grid-disk-...".
+std::string default_run_dir(const std::string& config_path, const std::string& kind = "");
 
 }  // namespace minidl::cli

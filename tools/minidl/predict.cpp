@@ -146,12 +146,8 @@ int predict_command(const PredictArgs& args) {
       std::cerr << "minidl predict: " << n << " rows of " << args.input << " -> " << args.output << "\n";
     }
     return kOk;
-  } catch (const ConfigError& e) {
-    std::cerr << "minidl predict: " << e.what() << "\n";
-    return kUsageError;
-  } catch (const std::exception& e) {
-    std::cerr << "minidl predict: " << e.what() << "\n";
-    return kRuntimeError;
+  } catch (...) {
+    return command_failed("predict");
   }
 }
 

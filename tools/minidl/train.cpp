@@ -181,12 +181,8 @@ int train_command(const TrainArgs& args) {
       return kUsageError;
     }
     for (const std::string& w : config->warnings()) std::cerr << "warning: " << w << "\n";
-  } catch (const ConfigError& e) {
-    std::cerr << "minidl train: " << e.what() << "\n";
-    return kUsageError;
-  } catch (const std::exception& e) {
-    std::cerr << "minidl train: " << e.what() << "\n";
-    return kRuntimeError;
+  } catch (...) {
+    return command_failed("train");
   }
   set_num_threads(args.threads);
   if (config->get_string("data.source") == "chars") {  // a language model: its own loop (language_model.cpp)

@@ -323,12 +323,8 @@ int Training::run(json* summary_out) {
                          std::to_string(run_->epochs_done() + 1) + " from " + job_.dir + "/checkpoint.safetensors");
     }
     return train_runs(summary_out);
-  } catch (const ConfigError& e) {
-    std::cerr << "minidl " << job_.command << ": " << e.what() << "\n";
-    return failed(kUsageError);
-  } catch (const std::exception& e) {
-    std::cerr << "minidl " << job_.command << ": " << e.what() << "\n";
-    return failed(kRuntimeError);
+  } catch (...) {
+    return failed(command_failed(job_.command));
   }
 }
 

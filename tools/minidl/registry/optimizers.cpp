@@ -27,6 +27,17 @@ optim::LineSearch line_search_of(const Options& o) {
   return o.string("line_search") == "none" ? optim::LineSearch::none : optim::LineSearch::strong_wolfe;
 }
 
+// Adam and AdamW take the same options.
+template <class A>
+std::unique_ptr<optim::Optimizer> adam(const Options& o, const std::vector<Tensor>& params) {
+  std::vector<double> b = o.numbers("betas");
+  return std::make_unique<A>(params, typename A::Options{.lr = o.number("lr"),
+                                                        .betas = {b[0], b[1]},
+                                                        .eps = o.number("eps"),
+                                                        .weight_decay = o.number("weight_decay"),
+                                                        .amsgrad = o.boolean("amsgrad")});
+}
+
 std::vector<OptimizerRow> make_rows() {
   std::vector<OptimizerRow> r;
   add(r, "sgd", "stochastic gradient descent, with momentum and Nesterov",
@@ -39,24 +50,9 @@ std::vector<OptimizerRow> make_rows() {
                                                                       .weight_decay = o.number("weight_decay"),
                                                                       .nesterov = o.boolean("nesterov")});
       });
-  add(r, "adam", "Adam (Kingma & Ba 2015)", {weight_decay(), betas(), eps(), amsgrad()},
-      [](const Options& o, const std::vector<Tensor>& params) {
-        std::vector<double> b = o.numbers("betas");
-        return std::make_unique<optim::Adam>(params, optim::AdamOptions{.lr = o.number("lr"),
-                                                                        .betas = {b[0], b[1]},
-                                                                        .eps = o.number("eps"),
-                                                                        .weight_decay = o.number("weight_decay"),
-                                                                        .amsgrad = o.boolean("amsgrad")});
-      });
+  add(r, "adam", "Adam (Kingma & Ba 2015)", {weight_decay(), betas(), eps(), amsgrad()}, adam<optim::Adam>);
   add(r, "adamw", "Adam with decoupled weight decay (Loshchilov & Hutter 2019)", {weight_decay(1e-2), betas(), eps(), amsgrad()},
-      [](const Options& o, const std::vector<Tensor>& params) {
-        std::vector<double> b = o.numbers("betas");
-        return std::make_unique<optim::AdamW>(params, optim::AdamWOptions{.lr = o.number("lr"),
-                                                                          .betas = {b[0], b[1]},
-                                                                          .eps = o.number("eps"),
-                                                                          .weight_decay = o.number("weight_decay"),
-                                                                          .amsgrad = o.boolean("amsgrad")});
-      });
+      adam<optim::AdamW>);
   add(r, "rmsprop", "RMSprop, optionally centred and with momentum",
       {momentum(), weight_decay(), eps(), opt::number("alpha", 0.99, "smoothing constant").min(0),
        opt::boolean("centered", false, "divide by the variance estimate instead of the second moment")},
