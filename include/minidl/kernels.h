@@ -32,7 +32,7 @@ void set_conv_kernel(ConvKernel kernel);
 // Makes the float32 GEMM backend's JIT code now rather than in the first product that needs it:
 // oneDNN's sgemm compiles its kernels on first use, about 40 ms once per process here (AMD EPYC,
 // bench/RESULTS.md), which was a third of a one-epoch Fashion MLP run. Meant for a thread started
-// while data load (`minidl train` does so while Fashion-MNIST loads); safe to call more than once
+// while data loads (`minidl train` does so while Fashion-MNIST loads); safe to call more than once
 // and while other threads compute products. Does nothing when the backend compiles nothing.
 void warm_up_kernels();
 

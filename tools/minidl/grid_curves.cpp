@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "curve_means.h"
@@ -57,13 +56,8 @@ std::string setting_label(const json& s, const std::vector<std::string>& swept) 
 // The rows of RUN/curves_mean.csv, without its header. It is written from metrics.csv first when
 // absent (a setting that diverged: its plots were not drawn) or of an older minidl (other columns).
 std::vector<std::string> curve_mean_rows(const fs::path& run, std::vector<std::string>& warnings) {
-  auto read = [&] {
-    std::ifstream in(run / "curves_mean.csv");
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-  };
-  std::vector<std::string> lines = read();
+  const std::string file = (run / "curves_mean.csv").string();
+  std::vector<std::string> lines = read_lines(file);
   if (lines.empty() || lines[0] != kCurveMeansHeader) {
     if (!fs::exists(run / "metrics.csv")) {
       warnings.push_back((run / "metrics.csv").string() + " is missing: that setting is not in grid_curves.png");
@@ -75,7 +69,7 @@ std::vector<std::string> curve_mean_rows(const fs::path& run, std::vector<std::s
       warnings.push_back(std::string(e.what()) + ": that setting is not in grid_curves.png");
       return {};
     }
-    lines = read();
+    lines = read_lines(file);
   }
   if (!lines.empty()) lines.erase(lines.begin());
   return lines;

@@ -93,13 +93,6 @@ std::string dataset_script() {
          "title 'class 1'\n";
 }
 
-std::vector<std::string> read_lines(const fs::path& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 std::string confusion_script(const std::vector<std::string>& names) {
   std::ostringstream s;
   std::ostringstream tics;
@@ -246,6 +239,13 @@ std::string gnuplot_string(const std::string& text) {
     else q += c == '\'' ? std::string("''") : std::string(1, c);
   }
   return q + "'";
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 }  // namespace minidl::cli

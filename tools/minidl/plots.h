@@ -26,6 +26,9 @@ PlotResult run_gnuplot(const std::string& dir, const std::string& script, const 
                        std::vector<std::string>& warnings);
 bool have_gnuplot();
 
+// The lines of a file of the run folder, without their '\n'; none when it cannot be read.
+std::vector<std::string> read_lines(const std::string& path);
+
 // `text` as a gnuplot string: single-quoted (no `command` substitution in a user's value, quotes
 // doubled), its line breaks joined in as "\n" (a title of several lines).
 std::string gnuplot_string(const std::string& text);

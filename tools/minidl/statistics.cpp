@@ -37,8 +37,8 @@ double mean_over(const nlohmann::json& runs, const char* key) {
 }
 
 double std_over(const nlohmann::json& runs, const char* key) {
-  std::vector<double> values;
   if (runs.size() < 2) return 0.0;
+  std::vector<double> values;
   return values_over(runs, key, values) ? sample_std_of(values) : NAN;
 }
 

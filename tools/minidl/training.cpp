@@ -17,6 +17,7 @@
 #include "minidl/dist/process_group.h"
 #include "minidl/io/atomic_file.h"
 #include "minidl/io/checkpoint.h"
+#include "curve_means.h"
 #include "plots.h"
 #include "statistics.h"
 #include "system_report.h"
@@ -110,9 +111,7 @@ void filter_csv(const std::string& path, const std::function<bool(const std::vec
   std::string header, line, kept;
   if (!std::getline(in, header)) return;
   while (std::getline(in, line) && !in.eof()) {  // eof: the line ended without '\n'
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    std::vector<std::string> cells = split_csv_line(line);
     auto whole = [](const std::string& c) {
       return !c.empty() && c.size() <= 18 && c.find_first_not_of("0123456789") == std::string::npos;
     };
